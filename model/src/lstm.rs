@@ -1,0 +1,78 @@
+use burn::module::Module;
+use burn::nn::{Linear, LinearConfig};
+use burn::prelude::*;
+use burn::tensor::activation::{sigmoid, tanh};
+
+/// Cell and hidden state of one LSTM layer, each `[batch, hidden]`.
+#[derive(Debug, Clone)]
+pub struct LstmState {
+    pub cell: Tensor<2>,
+    pub hidden: Tensor<2>,
+}
+
+/// An LSTM layer (PyTorch's gate equations) laid out for speed: the input projection of all
+/// four gates is one matmul over every time step at once, so each step only adds one
+/// `[batch, hidden] × [hidden, 4·hidden]` matmul. burn's own `Lstm` does eight per step.
+#[derive(Module, Debug)]
+pub struct FusedLstm {
+    /// Input → gates (i, f, g, o), with the gate biases.
+    input: Linear,
+    /// Hidden → gates, no bias (the input projection carries it).
+    recurrent: Linear,
+    hidden: usize,
+}
+
+impl FusedLstm {
+    pub fn new(d_input: usize, hidden: usize, device: &Device) -> Self {
+        let input = LinearConfig::new(d_input, 4 * hidden).init(device);
+        // Forget-gate bias 1: remember by default, the usual trick for faster, stabler starts.
+        let bias = (0..4 * hidden)
+            .map(|i| if (hidden..2 * hidden).contains(&i) { 1.0 } else { 0.0 })
+            .collect::<Vec<f32>>();
+        let input = Linear {
+            bias: Some(burn::module::Param::from_tensor(Tensor::from_floats(
+                bias.as_slice(),
+                device,
+            ))),
+            ..input
+        };
+        Self {
+            input,
+            recurrent: LinearConfig::new(hidden, 4 * hidden)
+                .with_bias(false)
+                .init(device),
+            hidden,
+        }
+    }
+
+    /// Runs the layer over `[batch, steps, d_input]` from `state` (zeros if `None`); returns
+    /// the hidden state at every step, `[batch, steps, hidden]`, and the state after the last.
+    pub fn forward(&self, input: Tensor<3>, state: Option<LstmState>) -> (Tensor<3>, LstmState) {
+        let [batch, steps, _] = input.dims();
+        let device = input.device();
+        let gates_in = self.input.forward(input);
+        let LstmState {
+            mut cell,
+            mut hidden,
+        } = state.unwrap_or_else(|| LstmState {
+            cell: Tensor::zeros([batch, self.hidden], &device),
+            hidden: Tensor::zeros([batch, self.hidden], &device),
+        });
+        let mut outputs = Vec::with_capacity(steps);
+        for t in 0..steps {
+            let gates = gates_in.clone().slice(s![.., t, ..]).squeeze_dim::<2>(1)
+                + self.recurrent.forward(hidden);
+            let mut chunks = gates.chunk(4, 1).into_iter();
+            let (i, f, g, o) = (
+                sigmoid(chunks.next().unwrap()),
+                sigmoid(chunks.next().unwrap()),
+                tanh(chunks.next().unwrap()),
+                sigmoid(chunks.next().unwrap()),
+            );
+            cell = f * cell + i * g;
+            hidden = o * tanh(cell.clone());
+            outputs.push(hidden.clone());
+        }
+        (Tensor::stack(outputs, 1), LstmState { cell, hidden })
+    }
+}

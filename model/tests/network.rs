@@ -1,0 +1,117 @@
+use burn::prelude::*;
+use burn::tensor::Distribution;
+use digitseq_model::weights::{self, FORMAT_VERSION, Manifest, WeightsError};
+use digitseq_model::{DigitSeqConfig, IMAGE_SIDE};
+
+fn random_sequences(batch: usize, steps: usize, device: &Device) -> Tensor<4> {
+    Tensor::random(
+        [batch, steps, IMAGE_SIDE, IMAGE_SIDE],
+        Distribution::Uniform(0.0, 1.0),
+        device,
+    )
+}
+
+#[test]
+fn default_config_is_the_reference_size_with_ten_outputs() {
+    let device = Device::flex();
+    let config = DigitSeqConfig::new();
+    let model = config.init(&device);
+    // Reference: 180,226 parameters with PyTorch's two LSTM biases and a 2-way head. Ours has
+    // one bias per gate (−2·4·64) and a 10-way head (+8·65).
+    assert_eq!(model.num_params(), 180_226 - 2 * 4 * 64 + 8 * 65);
+    assert_eq!(config.conv_features(), 576);
+}
+
+#[test]
+fn outputs_one_answer_per_digit_at_every_step_for_any_length() {
+    let device = Device::flex();
+    let model = DigitSeqConfig::new().init(&device);
+    for (batch, steps) in [(1, 1), (2, 3), (3, 10), (1, 30)] {
+        let logits = model.forward(random_sequences(batch, steps, &device));
+        assert_eq!(logits.dims(), [batch, steps, 10]);
+    }
+}
+
+#[test]
+fn reading_in_pieces_from_a_saved_state_equals_reading_at_once() {
+    let device = Device::flex();
+    let model = DigitSeqConfig::new().init(&device);
+    let features = model.digit_features(
+        random_sequences(1, 7, &device).reshape([7, IMAGE_SIDE, IMAGE_SIDE]),
+    );
+    let features = features.reshape([1, 7, 128]);
+    let (whole, _) = model.read(features.clone(), None);
+    let (head, state) = model.read(features.clone().slice(s![.., 0..4, ..]), None);
+    let (tail, _) = model.read(features.slice(s![.., 4..7, ..]), Some(state));
+    let pieces = Tensor::cat(vec![head, tail], 1);
+    whole
+        .into_data()
+        .assert_approx_eq::<f32>(&pieces.into_data(), Default::default());
+}
+
+#[test]
+fn export_then_load_gives_identical_outputs() {
+    let device = Device::flex();
+    let config = DigitSeqConfig::new().with_lstm_hidden(32);
+    let model = config.init(&device);
+    let input = random_sequences(2, 5, &device);
+    let expected = model.forward(input.clone()).into_data();
+
+    let (bytes, manifest) =
+        weights::encode(model, &config, serde_json::json!({"accuracy": 0.5})).unwrap();
+    let json = serde_json::to_string(&manifest).unwrap();
+    let (loaded, parsed) = weights::load(&json, bytes, &device).unwrap();
+    assert_eq!(parsed, manifest);
+    assert_eq!(parsed.format_version, FORMAT_VERSION);
+    assert_eq!(loaded.forward(input).into_data(), expected);
+}
+
+fn exported() -> (Vec<u8>, Manifest) {
+    let config = DigitSeqConfig::new();
+    weights::encode(config.init(&Device::flex()), &config, serde_json::Value::Null).unwrap()
+}
+
+#[test]
+fn corrupt_truncated_or_foreign_weights_are_refused_with_the_reason() {
+    let device = Device::flex();
+    let (bytes, manifest) = exported();
+
+    let mut flipped = bytes.clone();
+    let last = flipped.len() - 1;
+    flipped[last] ^= 0xff;
+    assert!(matches!(
+        manifest.load(flipped, &device),
+        Err(WeightsError::Checksum { .. })
+    ));
+
+    let truncated = bytes[..bytes.len() / 2].to_vec();
+    assert!(matches!(
+        manifest.load(truncated, &device),
+        Err(WeightsError::Size { .. })
+    ));
+
+    // Weights of another architecture with a manifest that claims the default one.
+    let other = DigitSeqConfig::new().with_lstm_hidden(32);
+    let (other_bytes, other_manifest) =
+        weights::encode(other.init(&device), &other, serde_json::Value::Null).unwrap();
+    let lying = Manifest {
+        config: DigitSeqConfig::new(),
+        ..other_manifest
+    };
+    let err = lying.load(other_bytes, &device).unwrap_err();
+    assert!(matches!(err, WeightsError::Record(_)), "{err}");
+}
+
+#[test]
+fn manifests_of_another_version_or_not_json_are_refused() {
+    let (_, manifest) = exported();
+    let mut value = serde_json::to_value(&manifest).unwrap();
+    value["format_version"] = serde_json::json!(FORMAT_VERSION + 1);
+    let err = Manifest::parse(&value.to_string()).unwrap_err();
+    assert!(matches!(err, WeightsError::Version { .. }));
+    assert!(err.to_string().contains("re-export"));
+    assert!(matches!(
+        Manifest::parse("<html>404</html>"),
+        Err(WeightsError::Manifest(_))
+    ));
+}

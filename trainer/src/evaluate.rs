@@ -1,0 +1,213 @@
+//! Honest evaluation on the fixed test set: digit-4 figures comparable with the reference,
+//! the same for every digit, their macro averages, and accuracy by sequence length.
+
+use burn::prelude::*;
+use burn::tensor::activation::sigmoid;
+use digitseq_model::DigitSeqNet;
+use serde::{Deserialize, Serialize};
+
+use crate::sequences::{NUM_DIGITS, SequenceBatcher, SequenceSet};
+use crate::training::REFERENCE_DIGIT;
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Confusion {
+    pub tp: usize,
+    pub fp: usize,
+    pub tn: usize,
+    pub fn_: usize,
+}
+
+impl Confusion {
+    pub fn add(&mut self, predicted: bool, actual: bool) {
+        match (predicted, actual) {
+            (true, true) => self.tp += 1,
+            (true, false) => self.fp += 1,
+            (false, false) => self.tn += 1,
+            (false, true) => self.fn_ += 1,
+        }
+    }
+
+    fn ratio(a: usize, b: usize) -> f64 {
+        if b == 0 { 0.0 } else { a as f64 / b as f64 }
+    }
+
+    pub fn total(&self) -> usize {
+        self.tp + self.fp + self.tn + self.fn_
+    }
+
+    pub fn accuracy(&self) -> f64 {
+        Self::ratio(self.tp + self.tn, self.total())
+    }
+
+    pub fn precision(&self) -> f64 {
+        Self::ratio(self.tp, self.tp + self.fp)
+    }
+
+    pub fn recall(&self) -> f64 {
+        Self::ratio(self.tp, self.tp + self.fn_)
+    }
+
+    pub fn f1(&self) -> f64 {
+        let (p, r) = (self.precision(), self.recall());
+        if p + r == 0.0 { 0.0 } else { 2.0 * p * r / (p + r) }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DigitScore {
+    pub digit: usize,
+    pub accuracy: f64,
+    pub precision: f64,
+    pub recall: f64,
+    pub f1: f64,
+    /// Share of test sequences that contain the digit.
+    pub positive_rate: f64,
+}
+
+impl DigitScore {
+    fn new(digit: usize, c: &Confusion) -> Self {
+        Self {
+            digit,
+            accuracy: c.accuracy(),
+            precision: c.precision(),
+            recall: c.recall(),
+            f1: c.f1(),
+            positive_rate: Confusion::ratio(c.tp + c.fn_, c.total()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LengthScore {
+    pub length: usize,
+    pub sequences: usize,
+    /// Digit-4 accuracy over sequences of this length.
+    pub accuracy: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TestReport {
+    pub sequences: usize,
+    /// The reference's question: does the sequence contain a 4?
+    pub digit4: DigitScore,
+    pub per_digit: Vec<DigitScore>,
+    pub macro_accuracy: f64,
+    pub macro_f1: f64,
+    pub by_length: Vec<LengthScore>,
+}
+
+/// Accumulates answers, then summarises them.
+#[derive(Debug, Default)]
+pub struct Tally {
+    digits: Vec<Confusion>,
+    /// Per length: confusion of the reference digit.
+    lengths: std::collections::BTreeMap<usize, Confusion>,
+}
+
+impl Tally {
+    pub fn new() -> Self {
+        Self {
+            digits: vec![Confusion::default(); NUM_DIGITS],
+            lengths: Default::default(),
+        }
+    }
+
+    /// `probs` and `labels` are `[sequences × 10]`, row-major.
+    pub fn add(&mut self, len: usize, probs: &[f32], labels: &[bool]) {
+        for (p, l) in probs.chunks(NUM_DIGITS).zip(labels.chunks(NUM_DIGITS)) {
+            for d in 0..NUM_DIGITS {
+                self.digits[d].add(p[d] > 0.5, l[d]);
+            }
+            let d = REFERENCE_DIGIT;
+            self.lengths.entry(len).or_default().add(p[d] > 0.5, l[d]);
+        }
+    }
+
+    pub fn report(&self) -> TestReport {
+        let per_digit: Vec<DigitScore> = self
+            .digits
+            .iter()
+            .enumerate()
+            .map(|(d, c)| DigitScore::new(d, c))
+            .collect();
+        let mean = |f: fn(&DigitScore) -> f64| {
+            per_digit.iter().map(f).sum::<f64>() / per_digit.len() as f64
+        };
+        TestReport {
+            sequences: self.digits[0].total(),
+            digit4: per_digit[REFERENCE_DIGIT].clone(),
+            macro_accuracy: mean(|s| s.accuracy),
+            macro_f1: mean(|s| s.f1),
+            by_length: self
+                .lengths
+                .iter()
+                .map(|(&length, c)| LengthScore {
+                    length,
+                    sequences: c.total(),
+                    accuracy: c.accuracy(),
+                })
+                .collect(),
+            per_digit,
+        }
+    }
+}
+
+/// Probabilities `[size × 10]` of the whole sequences of one batch.
+pub fn predict(net: &DigitSeqNet, images: Tensor<4>) -> Vec<f32> {
+    let logits = net.forward(images);
+    let [batch, steps, digits] = logits.dims();
+    sigmoid(logits.slice(s![.., steps - 1..steps, ..]).reshape([batch, digits]))
+        .into_data()
+        .try_to_vec::<f32>()
+        .expect("f32 output")
+}
+
+/// Runs `net` over every batch of `set` on `device`.
+pub fn evaluate(net: &DigitSeqNet, set: &SequenceSet, device: &Device) -> TestReport {
+    let batcher = SequenceBatcher {
+        digits: set.digits.clone(),
+    };
+    let mut tally = Tally::new();
+    for index in 0..set.batches {
+        let raw = set.batch(index);
+        let batch = batcher.tensors(&raw, device);
+        tally.add(raw.len, &predict(net, batch.images), &raw.clean);
+    }
+    tally.report()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn confusion_figures() {
+        let mut c = Confusion::default();
+        for (p, a) in [(true, true), (true, true), (true, false), (false, true), (false, false)] {
+            c.add(p, a);
+        }
+        assert_eq!(c.accuracy(), 0.6);
+        assert!((c.precision() - 2.0 / 3.0).abs() < 1e-12);
+        assert!((c.recall() - 2.0 / 3.0).abs() < 1e-12);
+        assert!((c.f1() - 2.0 / 3.0).abs() < 1e-12);
+        assert_eq!(Confusion::default().f1(), 0.0);
+    }
+
+    #[test]
+    fn tally_scores_digits_and_lengths() {
+        let mut t = Tally::new();
+        let mut probs = vec![0.0f32; 20];
+        let mut labels = vec![false; 20];
+        // Sequence 0 contains a 4 and the model says so; sequence 1 doesn't but it says yes.
+        labels[4] = true;
+        probs[4] = 0.9;
+        probs[14] = 0.8;
+        t.add(5, &probs, &labels);
+        let r = t.report();
+        assert_eq!(r.sequences, 2);
+        assert_eq!(r.digit4.accuracy, 0.5);
+        assert_eq!(r.per_digit[0].accuracy, 1.0);
+        assert_eq!(r.by_length, vec![LengthScore { length: 5, sequences: 2, accuracy: 0.5 }]);
+        assert!((r.macro_accuracy - 0.95).abs() < 1e-12);
+    }
+}

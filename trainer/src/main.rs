@@ -1,0 +1,395 @@
+//! `trainer`: MNIST → random digit sequences → CNN+LSTM trained with burn → metrics, plots,
+//! and the weights the page loads.
+
+mod device;
+mod evaluate;
+mod export;
+mod fetch;
+mod mnist;
+mod report;
+mod sequences;
+mod training;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use burn::config::Config;
+use clap::{Args, Parser, Subcommand};
+use digitseq_model::DigitSeqConfig;
+use digitseq_model::samples::{SAMPLES_FILE, Samples};
+
+use device::DeviceChoice;
+use mnist::{Digits, Split};
+use sequences::{LengthSpec, SequenceSet};
+use training::{TrainConfig, TrainingDigits};
+
+#[derive(Parser)]
+#[command(
+    name = "trainer",
+    about = "Train the digit-sequence CNN+LSTM on MNIST and export it for the page.\n\
+             Without a subcommand it trains (see `trainer train --help`).",
+    args_conflicts_with_subcommands = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    train: TrainArgs,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Train, evaluate on the fixed test set, write the run's reports, export the weights.
+    Train(TrainArgs),
+    /// Download MNIST into the data directory (verified; files already valid are kept).
+    Fetch {
+        #[arg(long, default_value = "data/mnist")]
+        data_dir: PathBuf,
+    },
+    /// Evaluate exported weights on the fixed test set.
+    Eval {
+        #[arg(long, default_value = "www")]
+        weights_dir: PathBuf,
+        #[arg(long, default_value = "data/mnist")]
+        data_dir: PathBuf,
+        #[arg(long, value_enum, default_value = "auto")]
+        device: DeviceChoice,
+    },
+    /// Write `samples.bin`: real MNIST test digits the page offers as ready-made sequences.
+    Samples {
+        #[arg(long, default_value = "data/mnist")]
+        data_dir: PathBuf,
+        #[arg(long, default_value = "www")]
+        export_dir: PathBuf,
+        #[arg(long, default_value_t = 300)]
+        count: usize,
+    },
+    /// Print, as JSON, the probability of every digit after every position of a sequence of
+    /// shipped sample digits (what the page must show for the same sequence).
+    Predict {
+        #[arg(long, default_value = "www")]
+        weights_dir: PathBuf,
+        /// Comma-separated indices into samples.bin, in sequence order.
+        #[arg(long, value_delimiter = ',', required = true)]
+        samples: Vec<usize>,
+    },
+    /// Train one model per weak-supervision rate, same budget, and tabulate them beside the
+    /// reference's figures. Does not export.
+    Sweep {
+        /// Comma-separated rates.
+        #[arg(long, value_delimiter = ',', default_value = "0,0.2,0.4,0.5")]
+        wsr: Vec<f64>,
+        #[command(flatten)]
+        train: TrainArgs,
+    },
+}
+
+#[derive(Args, Clone)]
+struct TrainArgs {
+    /// Directory holding the four MNIST IDX files (raw or .gz).
+    #[arg(long, default_value = "data/mnist")]
+    data_dir: PathBuf,
+    /// Where checkpoints, logs, metrics.json, summary.md and the plots go.
+    #[arg(long, default_value = "runs/train")]
+    run_dir: PathBuf,
+    /// Where model.bpk and model.json are written for the page.
+    #[arg(long, default_value = "www")]
+    export_dir: PathBuf,
+    /// Keep the currently exported weights.
+    #[arg(long)]
+    no_export: bool,
+    #[arg(long, value_enum, default_value = "auto")]
+    device: DeviceChoice,
+    /// Continue the run in --run-dir from its last checkpoint, with its saved config.
+    #[arg(long)]
+    resume: bool,
+    /// Epochs [default: 3; with --resume, the saved run's].
+    #[arg(long)]
+    epochs: Option<usize>,
+    #[arg(long, default_value_t = 60_000)]
+    train_sequences: usize,
+    #[arg(long, default_value_t = 2_000)]
+    valid_sequences: usize,
+    #[arg(long, default_value_t = 64)]
+    batch_size: usize,
+    #[arg(long, default_value_t = 2e-3)]
+    lr: f64,
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Weak supervision rate: probability of flipping each training label (0–1).
+    #[arg(long, default_value_t = 0.0)]
+    wsr: f64,
+    /// Train with plain cross-entropy even when --wsr > 0.
+    #[arg(long)]
+    no_noise_correction: bool,
+    #[arg(long, default_value_t = 3)]
+    min_len: usize,
+    #[arg(long, default_value_t = 30)]
+    max_len: usize,
+    #[arg(long, default_value_t = 10.0)]
+    len_mean: f64,
+    #[arg(long, default_value_t = 3.0)]
+    len_std: f64,
+    /// Data-loading threads.
+    #[arg(long, default_value_t = 1)]
+    workers: usize,
+    #[arg(long, default_value_t = 128)]
+    embed_dim: usize,
+    #[arg(long, default_value_t = 64)]
+    lstm_hidden: usize,
+    #[arg(long, default_value_t = 2)]
+    lstm_layers: usize,
+}
+
+impl TrainArgs {
+    fn config(&self) -> TrainConfig {
+        TrainConfig::new(
+            DigitSeqConfig::new()
+                .with_embed_dim(self.embed_dim)
+                .with_lstm_hidden(self.lstm_hidden)
+                .with_lstm_layers(self.lstm_layers),
+        )
+        .with_lengths(LengthSpec {
+            min: self.min_len,
+            max: self.max_len,
+            mean: self.len_mean,
+            std: self.len_std,
+        })
+        .with_epochs(self.epochs.unwrap_or(3))
+        .with_train_sequences(self.train_sequences)
+        .with_valid_sequences(self.valid_sequences)
+        .with_batch_size(self.batch_size)
+        .with_learning_rate(self.lr)
+        .with_seed(self.seed)
+        .with_wsr(self.wsr)
+        .with_noise_correction(!self.no_noise_correction)
+        .with_workers(self.workers)
+    }
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        None => train_and_export(&cli.train),
+        Some(Command::Train(args)) => train_and_export(&args),
+        Some(Command::Fetch { data_dir }) => fetch(&data_dir),
+        Some(Command::Eval {
+            weights_dir,
+            data_dir,
+            device,
+        }) => eval(&weights_dir, &data_dir, device),
+        Some(Command::Sweep { wsr, train }) => sweep(&wsr, &train),
+        Some(Command::Samples {
+            data_dir,
+            export_dir,
+            count,
+        }) => samples(&data_dir, &export_dir, count),
+        Some(Command::Predict {
+            weights_dir,
+            samples,
+        }) => predict(&weights_dir, &samples),
+    };
+    if let Err(e) = result {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn fetch(data_dir: &Path) -> anyhow::Result<()> {
+    for line in fetch::fetch(data_dir)? {
+        println!("{line}");
+    }
+    println!("MNIST is ready in {}", data_dir.display());
+    Ok(())
+}
+
+fn load_test_set(data_dir: &Path) -> anyhow::Result<SequenceSet> {
+    Ok(SequenceSet::test_set(Arc::new(Digits::load(
+        data_dir,
+        Split::Test,
+    )?)))
+}
+
+/// One full run: train, evaluate, report. Returns the trained net and its test report.
+fn run(
+    args: &TrainArgs,
+    config: TrainConfig,
+    run_dir: &Path,
+) -> anyhow::Result<(digitseq_model::DigitSeqNet, evaluate::TestReport, TrainConfig)> {
+    let resume_from = if args.resume {
+        training::last_checkpoint(run_dir)
+    } else {
+        None
+    };
+    let config = match (args.resume, resume_from) {
+        (true, Some(epoch)) => {
+            let mut saved = TrainConfig::load(run_dir.join("config.json")).map_err(|e| {
+                anyhow::anyhow!("--resume: cannot read {}/config.json: {e}", run_dir.display())
+            })?;
+            saved.epochs = args.epochs.unwrap_or(saved.epochs);
+            println!("resuming {} after epoch {epoch} of {}", run_dir.display(), saved.epochs);
+            saved
+        }
+        (true, None) => {
+            println!("--resume: no checkpoint in {}, starting afresh", run_dir.display());
+            config
+        }
+        (false, _) => config,
+    };
+    // Read the data before anything slow, so a missing file fails fast.
+    let all = Digits::load(&args.data_dir, Split::Train)?;
+    let test_set = load_test_set(&args.data_dir)?;
+    let digits = TrainingDigits::split(&all, config.valid_digits);
+    let selected = device::select(args.device)?;
+    println!("device: {}", selected.description);
+
+    let started = Instant::now();
+    let trained = training::train(&config, &digits, &selected.device, run_dir, resume_from)?;
+    let seconds = started.elapsed().as_secs_f64();
+
+    let report = evaluate::evaluate(&trained, &test_set, &selected.device);
+    let metrics = report::RunMetrics::collect(
+        run_dir,
+        &config,
+        &selected.description,
+        seconds,
+        &report,
+    );
+    metrics.write(run_dir)?;
+    println!("{}", metrics.summary());
+    Ok((trained, report, config))
+}
+
+fn train_and_export(args: &TrainArgs) -> anyhow::Result<()> {
+    let (net, report, config) = run(args, args.config(), &args.run_dir)?;
+    if !args.no_export {
+        let metrics = serde_json::json!({
+            "test_set": format!(
+                "{} sequences of MNIST test digits, seed {}",
+                sequences::TEST_SEQUENCES, sequences::TEST_SEED
+            ),
+            "digit4_accuracy": report.digit4.accuracy,
+            "macro_accuracy": report.macro_accuracy,
+            "training": {
+                "epochs": config.epochs,
+                "train_sequences": config.train_sequences,
+                "wsr": config.wsr,
+                "seed": config.seed,
+            },
+        });
+        let manifest = export::export(net, &config.model, metrics, &args.export_dir)?;
+        println!(
+            "exported {} ({} bytes, sha256 {}) to {}",
+            manifest.weights_file,
+            manifest.weights_bytes,
+            manifest.weights_sha256,
+            args.export_dir.display()
+        );
+    }
+    Ok(())
+}
+
+fn eval(weights_dir: &Path, data_dir: &Path, device: DeviceChoice) -> anyhow::Result<()> {
+    let selected = device::select(device)?;
+    let (net, manifest) = export::load(weights_dir, &selected.device)?;
+    let report = evaluate::evaluate(&net, &load_test_set(data_dir)?, &selected.device);
+    println!(
+        "{} ({} parameters) on {}: digit 4 accuracy {:.2}%, precision {:.2}%, recall {:.2}%, F1 {:.4}; \
+         all digits: accuracy {:.2}%, F1 {:.4}",
+        weights_dir.display(),
+        manifest.parameters,
+        selected.description,
+        100.0 * report.digit4.accuracy,
+        100.0 * report.digit4.precision,
+        100.0 * report.digit4.recall,
+        report.digit4.f1,
+        100.0 * report.macro_accuracy,
+        report.macro_f1,
+    );
+    println!("{}", serde_json::to_string_pretty(&report)?);
+    Ok(())
+}
+
+/// The reference's figures (digit 4, one epoch of 60k sequences): its README, and its code
+/// rerun on this project's machine.
+const REFERENCE: [(f64, f64, Option<f64>); 4] = [
+    (0.0, 98.8, Some(99.06)),
+    (0.2, 97.0, Some(97.75)),
+    (0.4, 94.9, Some(95.81)),
+    (0.5, 50.0, None),
+];
+
+fn sweep(rates: &[f64], args: &TrainArgs) -> anyhow::Result<()> {
+    let mut table = String::from(
+        "| WSR | reference (README) | reference (rerun) | ours: digit 4 | ours: all digits |\n|---|---|---|---|---|\n",
+    );
+    for &wsr in rates {
+        let run_dir = args.run_dir.join(format!("wsr-{wsr}"));
+        let config = args.config().with_wsr(wsr);
+        let (_, report, _) = run(args, config, &run_dir)?;
+        let reference = REFERENCE.iter().find(|(r, _, _)| (r - wsr).abs() < 1e-9);
+        let fmt = |v: Option<f64>| v.map_or("–".to_string(), |v| format!("{v:.2}%"));
+        table += &format!(
+            "| {wsr} | {} | {} | {:.2}% | {:.2}% |\n",
+            fmt(reference.map(|r| r.1)),
+            fmt(reference.and_then(|r| r.2)),
+            100.0 * report.digit4.accuracy,
+            100.0 * report.macro_accuracy,
+        );
+        std::fs::write(args.run_dir.join("sweep.md"), &table)?;
+    }
+    println!("{table}");
+    Ok(())
+}
+
+/// Every `test digits / count`-th test digit: spread over the split, the same every time.
+fn samples(data_dir: &Path, export_dir: &Path, count: usize) -> anyhow::Result<()> {
+    let test = Digits::load(data_dir, Split::Test)?;
+    anyhow::ensure!(
+        (1..=test.len()).contains(&count),
+        "--count must be 1–{}",
+        test.len()
+    );
+    let step = test.len() / count;
+    let picked: Vec<usize> = (0..count).map(|i| i * step).collect();
+    let samples = Samples {
+        labels: picked.iter().map(|&i| test.labels[i]).collect(),
+        pixels: picked.iter().flat_map(|&i| test.image(i).to_vec()).collect(),
+    };
+    std::fs::create_dir_all(export_dir)?;
+    let path = export_dir.join(SAMPLES_FILE);
+    let tmp = path.with_extension("partial");
+    std::fs::write(&tmp, samples.encode())?;
+    std::fs::rename(&tmp, &path)?;
+    println!("wrote {count} test digits to {}", path.display());
+    Ok(())
+}
+
+fn predict(weights_dir: &Path, indices: &[usize]) -> anyhow::Result<()> {
+    use burn::prelude::*;
+    use burn::tensor::activation::sigmoid;
+    let device = Device::flex();
+    let (net, _) = export::load(weights_dir, &device)?;
+    let samples = Samples::decode(&std::fs::read(weights_dir.join(SAMPLES_FILE))?)?;
+    if let Some(bad) = indices.iter().find(|&&i| i >= samples.len()) {
+        anyhow::bail!("sample {bad} does not exist ({} samples)", samples.len());
+    }
+    let pixels: Vec<f32> = indices.iter().flat_map(|&i| samples.image(i)).collect();
+    let n = indices.len();
+    let images = Tensor::<4>::from_data(TensorData::new(pixels, [1, n, 28, 28]), &device);
+    let probs = sigmoid(net.forward(images))
+        .into_data()
+        .try_to_vec::<f32>()
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let rows: Vec<&[f32]> = probs.chunks(10).collect();
+    println!(
+        "{}",
+        serde_json::json!({
+            "samples": indices,
+            "labels": indices.iter().map(|&i| samples.labels[i]).collect::<Vec<_>>(),
+            "probabilities": rows,
+        })
+    );
+    Ok(())
+}

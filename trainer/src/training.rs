@@ -1,0 +1,340 @@
+//! Training with burn's `SupervisedTraining`: the network wrapped with its objective, the
+//! data loaders, metrics, checkpoints every epoch and resumption.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use burn::data::dataloader::DataLoaderBuilder;
+use burn::grad_clipping::GradientClippingConfig;
+use burn::lr_scheduler::cosine::CosineAnnealingLrSchedulerConfig;
+use burn::optim::AdamConfig;
+use burn::prelude::*;
+use burn::tensor::activation::{log_sigmoid, sigmoid};
+use burn::train::metric::{
+    AccuracyInput, AccuracyMetric, Adaptor, HammingScore, HammingScoreInput, ItemLazy,
+    LearningRateMetric, LossInput, LossMetric,
+};
+use burn::train::{InferenceStep, Learner, SupervisedTraining, TrainOutput, TrainStep};
+use digitseq_model::{DigitSeqConfig, DigitSeqNet};
+
+use crate::mnist::Digits;
+use crate::sequences::{LengthSpec, SequenceBatch, SequenceBatcher, SequenceSet};
+
+/// The digit the reference asks about; its figures are the ones compared.
+pub const REFERENCE_DIGIT: usize = 4;
+
+/// Everything a training run depends on; saved as `config.json` in the run directory so a
+/// run can be resumed and reproduced.
+#[derive(Config, Debug)]
+pub struct TrainConfig {
+    pub model: DigitSeqConfig,
+    #[config(default = "LengthSpec::default()")]
+    pub lengths: LengthSpec,
+    #[config(default = 3)]
+    pub epochs: usize,
+    /// Training sequences per epoch.
+    #[config(default = 60_000)]
+    pub train_sequences: usize,
+    /// Validation sequences, drawn from `valid_digits` training digits held out.
+    #[config(default = 2_000)]
+    pub valid_sequences: usize,
+    #[config(default = 5_000)]
+    pub valid_digits: usize,
+    #[config(default = 64)]
+    pub batch_size: usize,
+    #[config(default = 2e-3)]
+    pub learning_rate: f64,
+    #[config(default = 42)]
+    pub seed: u64,
+    /// Weak supervision rate: probability that each training label is flipped.
+    #[config(default = 0.0)]
+    pub wsr: f64,
+    /// Train on the noise-corrected likelihood (the model's clean probability pushed through
+    /// the known flip rate) rather than plain cross-entropy.
+    #[config(default = true)]
+    pub noise_correction: bool,
+    /// Data-loading threads (sequence drawing and batching run off the training thread).
+    #[config(default = 1)]
+    pub workers: usize,
+}
+
+/// The network plus its training objective.
+#[derive(Module, Debug)]
+pub struct Trainee {
+    pub net: DigitSeqNet,
+    /// Flip rate assumed by the corrected loss (0 = plain binary cross-entropy).
+    pub noise_rate: f64,
+}
+
+impl Trainee {
+    /// Logits of the whole sequence (the last step), `[batch, 10]`.
+    fn final_logits(&self, images: Tensor<4>) -> Tensor<2> {
+        let logits = self.net.forward(images);
+        let [batch, steps, digits] = logits.dims();
+        logits
+            .slice(s![.., steps - 1..steps, ..])
+            .reshape([batch, digits])
+    }
+}
+
+/// Mean binary cross-entropy of `logits` against 0/1 `targets`. With `noise_rate` r > 0 the
+/// model's probability p of the true label is first mapped to the probability of the
+/// *observed* label, r + (1 − 2r)·p: the forward loss correction for symmetric label noise,
+/// which keeps flipped labels from being memorised.
+pub fn sequence_loss(logits: Tensor<2>, targets: Tensor<2, Int>, noise_rate: f64) -> Tensor<1> {
+    let y = targets.float();
+    let loss = if noise_rate > 0.0 {
+        let q = sigmoid(logits) * (1.0 - 2.0 * noise_rate) + noise_rate;
+        let q = q.clamp(1e-6, 1.0 - 1e-6);
+        (y.clone() * q.clone().log() + (y.neg() + 1.0) * (q.neg() + 1.0).log()).neg()
+    } else {
+        (y.clone() * log_sigmoid(logits.clone()) + (y.neg() + 1.0) * log_sigmoid(logits.neg()))
+            .neg()
+    };
+    loss.mean().reshape([1])
+}
+
+/// What every step reports to the metrics.
+pub struct SequenceOutput {
+    pub loss: Tensor<1>,
+    /// `[batch, 10]` logits of the whole sequence.
+    pub logits: Tensor<2>,
+    /// `[batch, 10]` labels the step was judged against.
+    pub targets: Tensor<2, Int>,
+}
+
+impl ItemLazy for SequenceOutput {
+    fn sync(self) -> Result<Self, burn::tensor::ExecutionError> {
+        self.loss.device().flush()?;
+        Ok(Self {
+            loss: self.loss.without_autodiff(),
+            logits: self.logits.without_autodiff(),
+            targets: self.targets.without_autodiff(),
+        })
+    }
+}
+
+impl Adaptor<LossInput> for SequenceOutput {
+    fn adapt(&self) -> LossInput {
+        LossInput::new(self.loss.clone())
+    }
+}
+
+/// "Accuracy" is the reference's question, digit 4: a two-class view of its output.
+impl Adaptor<AccuracyInput> for SequenceOutput {
+    fn adapt(&self) -> AccuracyInput {
+        let [batch, _] = self.logits.dims();
+        let d = REFERENCE_DIGIT;
+        let logit = self.logits.clone().slice(s![.., d..d + 1]);
+        let two_class = Tensor::cat(vec![logit.zeros_like(), logit], 1);
+        let target = self.targets.clone().slice(s![.., d..d + 1]).reshape([batch]);
+        AccuracyInput::new(two_class, target)
+    }
+}
+
+/// The Hamming score is the accuracy averaged over all ten digits.
+impl Adaptor<HammingScoreInput> for SequenceOutput {
+    fn adapt(&self) -> HammingScoreInput {
+        HammingScoreInput::new(self.logits.clone(), self.targets.clone())
+    }
+}
+
+impl TrainStep for Trainee {
+    type Input = SequenceBatch;
+    type Output = SequenceOutput;
+
+    fn step(&self, batch: SequenceBatch) -> TrainOutput<SequenceOutput> {
+        let logits = self.final_logits(batch.images);
+        let loss = sequence_loss(logits.clone(), batch.noisy.clone(), self.noise_rate);
+        let grads = loss.backward();
+        TrainOutput::new(
+            self,
+            grads,
+            SequenceOutput {
+                loss,
+                logits,
+                targets: batch.noisy,
+            },
+        )
+    }
+}
+
+impl InferenceStep for Trainee {
+    type Input = SequenceBatch;
+    type Output = SequenceOutput;
+
+    /// Validation judges the answer against the true labels with plain cross-entropy.
+    fn step(&self, batch: SequenceBatch) -> SequenceOutput {
+        let logits = self.final_logits(batch.images);
+        SequenceOutput {
+            loss: sequence_loss(logits.clone(), batch.clean.clone(), 0.0),
+            logits,
+            targets: batch.clean,
+        }
+    }
+}
+
+/// The training split cut into the digits trained on and those held out for validation.
+pub struct TrainingDigits {
+    pub train: Arc<Digits>,
+    pub valid: Arc<Digits>,
+}
+
+impl TrainingDigits {
+    pub fn split(all: &Digits, valid_digits: usize) -> Self {
+        let cut = all.len().saturating_sub(valid_digits).max(1).min(all.len());
+        Self {
+            train: Arc::new(all.slice(0..cut)),
+            valid: Arc::new(all.slice(cut.min(all.len() - 1)..all.len())),
+        }
+    }
+}
+
+/// The last epoch whose model, optimiser and scheduler checkpoints all exist.
+pub fn last_checkpoint(run_dir: &Path) -> Option<usize> {
+    let dir = run_dir.join("checkpoint");
+    let epochs = std::fs::read_dir(&dir).ok()?.filter_map(|entry| {
+        let name = entry.ok()?.file_name().into_string().ok()?;
+        name.strip_prefix("model-")?
+            .strip_suffix(".bpk")?
+            .parse::<usize>()
+            .ok()
+    });
+    epochs
+        .filter(|e| {
+            ["optim", "scheduler"]
+                .iter()
+                .all(|part| dir.join(format!("{part}-{e}.bpk")).is_file())
+        })
+        .max()
+}
+
+/// Trains per `config` on `device` (with autodiff), logging metrics and checkpoints into
+/// `run_dir`; continues from `resume_from` (an epoch with checkpoints) when given.
+pub fn train(
+    config: &TrainConfig,
+    digits: &TrainingDigits,
+    device: &Device,
+    run_dir: &Path,
+    resume_from: Option<usize>,
+) -> anyhow::Result<DigitSeqNet> {
+    std::fs::create_dir_all(run_dir)?;
+    config.save(run_dir.join("config.json"))?;
+    device.seed(config.seed);
+    let train_device = device.clone().autodiff();
+
+    let train_set = SequenceSet::new(
+        digits.train.clone(),
+        config.lengths,
+        config.train_sequences,
+        config.batch_size,
+        config.seed,
+        config.wsr,
+    )?;
+    let valid_set = SequenceSet::new(
+        digits.valid.clone(),
+        config.lengths,
+        config.valid_sequences,
+        config.batch_size,
+        config.seed.wrapping_add(1),
+        0.0,
+    )?;
+    let loader = |digits: &Arc<Digits>| {
+        DataLoaderBuilder::new(SequenceBatcher {
+            digits: digits.clone(),
+        })
+        .batch_size(1)
+        .num_workers(config.workers)
+    };
+    let dataloader_train = loader(&digits.train).shuffle(config.seed).build(train_set);
+    let dataloader_valid = loader(&digits.valid).build(valid_set);
+
+    let iterations = config.epochs * config.train_sequences.div_ceil(config.batch_size);
+    let scheduler = CosineAnnealingLrSchedulerConfig::new(config.learning_rate, iterations.max(1))
+        .with_min_lr(config.learning_rate / 50.0)
+        .init()
+        .map_err(anyhow::Error::msg)?;
+    let optimizer = AdamConfig::new()
+        .with_grad_clipping(Some(GradientClippingConfig::Norm(1.0)))
+        .init();
+    let model = Trainee {
+        net: config.model.init(&train_device),
+        noise_rate: if config.noise_correction {
+            config.wsr.min(0.49)
+        } else {
+            0.0
+        },
+    };
+
+    let mut training = SupervisedTraining::new(run_dir, dataloader_train, dataloader_valid)
+        .metrics((AccuracyMetric::new(), LossMetric::new()))
+        .metrics((HammingScore::new().with_sigmoid(true),))
+        .metric_train_numeric(LearningRateMetric::new())
+        .with_default_checkpointers()
+        .num_epochs(config.epochs)
+        .summary();
+    if let Some(epoch) = resume_from {
+        training = training.checkpoint(epoch);
+    }
+    let result = training.launch(Learner::new(model, optimizer, scheduler));
+    Ok(result.model.net)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn corrected_loss_is_plain_cross_entropy_at_zero_noise_and_bounded_above_it() {
+        let device = Device::flex();
+        let logits = Tensor::<2>::from_floats([[8.0, -8.0, 0.0]], &device);
+        let targets = Tensor::<2, Int>::from_ints([[0, 1, 1]], &device);
+        let plain: f32 = sequence_loss(logits.clone(), targets.clone(), 0.0).into_scalar();
+        // −(log σ(−8) + log σ(−8) + log σ(0)) / 3
+        let expected = (2.0 * (1.0 + 8f32.exp()).ln() + 2f32.ln()) / 3.0;
+        assert!((plain - expected).abs() < 1e-4, "{plain} vs {expected}");
+        // With noise 0.2 a confidently "wrong" answer costs at most −log 0.2.
+        let corrected: f32 = sequence_loss(logits, targets, 0.2).into_scalar();
+        assert!(corrected < plain && corrected < -(0.2f32.ln()));
+    }
+
+    /// Digits that are trivially told apart: label d is a bright bar at rows 2d+4 and 2d+5.
+    fn bar_digits(n: usize) -> Digits {
+        let mut images = vec![0u8; n * 784];
+        let labels: Vec<u8> = (0..n).map(|i| (i % 10) as u8).collect();
+        for (i, &d) in labels.iter().enumerate() {
+            let row = 2 * d as usize + 4;
+            for x in 4..24 {
+                images[i * 784 + row * 28 + x] = 255;
+                images[i * 784 + (row + 1) * 28 + x] = 255;
+            }
+        }
+        Digits { images, labels }
+    }
+
+    #[test]
+    fn a_short_run_on_small_data_lowers_the_loss_and_checkpoints_every_epoch() {
+        let run = tempfile::tempdir().unwrap();
+        let digits = TrainingDigits::split(&bar_digits(300), 50);
+        let config = TrainConfig::new(DigitSeqConfig::new())
+            .with_lengths(LengthSpec {
+                min: 3,
+                max: 5,
+                mean: 4.0,
+                std: 1.0,
+            })
+            .with_epochs(3)
+            .with_train_sequences(1600)
+            .with_valid_sequences(64)
+            .with_batch_size(16)
+            .with_learning_rate(3e-3);
+        train(&config, &digits, &Device::flex(), run.path(), None).unwrap();
+
+        let loss = crate::report::Curve::read(run.path(), "train", "Loss").epoch_means();
+        assert_eq!(loss.len(), 3, "one loss curve per epoch");
+        assert!(loss[2] < 0.7 * loss[0], "loss per epoch {loss:?} did not fall");
+        assert_eq!(last_checkpoint(run.path()), Some(3));
+        assert!(run.path().join("config.json").is_file());
+    }
+}
+

@@ -1,11 +1,13 @@
 //! `trainer`: MNIST → random digit sequences → CNN+LSTM trained with burn → metrics, plots,
 //! and the weights the page loads.
 
+mod bench;
 mod device;
 mod evaluate;
 mod export;
 mod fetch;
 mod mnist;
+mod progress;
 mod report;
 mod sequences;
 mod training;
@@ -73,6 +75,17 @@ enum Command {
         /// Comma-separated indices into samples.bin, in sequence order.
         #[arg(long, value_delimiter = ',', required = true)]
         samples: Vec<usize>,
+    },
+    /// Measure training throughput (batch 64, length 10 by default) and inference latency.
+    Bench {
+        #[arg(long, value_enum, default_value = "cpu")]
+        device: DeviceChoice,
+        #[arg(long, default_value_t = 64)]
+        batch: usize,
+        #[arg(long, default_value_t = 10)]
+        length: usize,
+        #[arg(long, default_value_t = 10)]
+        runs: usize,
     },
     /// Train one model per weak-supervision rate, same budget, and tabulate them beside the
     /// reference's figures. Does not export.
@@ -143,7 +156,17 @@ struct TrainArgs {
 }
 
 impl TrainArgs {
-    fn config(&self) -> TrainConfig {
+    /// The run's config, checked before any data is read or any time is spent.
+    fn config(&self) -> anyhow::Result<TrainConfig> {
+        if !(0.0..=1.0).contains(&self.wsr) {
+            return Err(sequences::SpecError::Wsr(self.wsr).into());
+        }
+        let config = self.unchecked_config();
+        config.lengths.validate()?;
+        Ok(config)
+    }
+
+    fn unchecked_config(&self) -> TrainConfig {
         TrainConfig::new(
             DigitSeqConfig::new()
                 .with_embed_dim(self.embed_dim)
@@ -180,6 +203,16 @@ fn main() {
             device,
         }) => eval(&weights_dir, &data_dir, device),
         Some(Command::Sweep { wsr, train }) => sweep(&wsr, &train),
+        Some(Command::Bench {
+            device,
+            batch,
+            length,
+            runs,
+        }) => device::select(device).and_then(|selected| {
+            let report = bench::bench(&selected.device, &selected.description, batch, length, runs);
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            Ok(())
+        }),
         Some(Command::Samples {
             data_dir,
             export_dir,
@@ -262,7 +295,7 @@ fn run(
 }
 
 fn train_and_export(args: &TrainArgs) -> anyhow::Result<()> {
-    let (net, report, config) = run(args, args.config(), &args.run_dir)?;
+    let (net, report, config) = run(args, args.config()?, &args.run_dir)?;
     if !args.no_export {
         let metrics = serde_json::json!({
             "test_set": format!(
@@ -324,9 +357,13 @@ fn sweep(rates: &[f64], args: &TrainArgs) -> anyhow::Result<()> {
     let mut table = String::from(
         "| WSR | reference (README) | reference (rerun) | ours: digit 4 | ours: all digits |\n|---|---|---|---|---|\n",
     );
-    for &wsr in rates {
+    // Check every rate before the first hour of training, not after it.
+    let configs = rates
+        .iter()
+        .map(|&wsr| TrainArgs { wsr, ..args.clone() }.config())
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    for (&wsr, config) in rates.iter().zip(configs) {
         let run_dir = args.run_dir.join(format!("wsr-{wsr}"));
-        let config = args.config().with_wsr(wsr);
         let (_, report, _) = run(args, config, &run_dir)?;
         let reference = REFERENCE.iter().find(|(r, _, _)| (r - wsr).abs() < 1e-9);
         let fmt = |v: Option<f64>| v.map_or("–".to_string(), |v| format!("{v:.2}%"));

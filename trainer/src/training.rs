@@ -1,6 +1,7 @@
 //! Training with burn's `SupervisedTraining`: the network wrapped with its objective, the
 //! data loaders, metrics, checkpoints every epoch and resumption.
 
+use std::io::IsTerminal;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -273,6 +274,9 @@ pub fn train(
         .with_default_checkpointers()
         .num_epochs(config.epochs)
         .summary();
+    if !std::io::stdout().is_terminal() {
+        training = training.renderer(Box::new(crate::progress::LineProgress::new()));
+    }
     if let Some(epoch) = resume_from {
         training = training.checkpoint(epoch);
     }

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Sets up what the tests need (once) and runs every test: native, wasm in headless
+# Chromium, and end to end with playwright-core against the page as trunk builds it.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$ROOT"
+
+ensure_web_toolchain
+ensure_browser
+ensure_node_deps
+ensure_mnist
+
+say "native tests (cargo test --workspace)"
+cargo test --workspace
+
+say "tests on real MNIST and the shipped weights"
+cargo test -p trainer --test real_data -- --include-ignored
+
+say "wasm tests in headless Chromium (CPU and WebGPU)"
+CHROMEDRIVER=/usr/bin/chromedriver cargo test -p web --target wasm32-unknown-unknown
+
+say "building the page (trunk build --release)"
+trunk build --release
+
+say "end-to-end tests (playwright-core + Chromium, both backends)"
+(cd tests/e2e && npm test)

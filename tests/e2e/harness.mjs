@@ -1,0 +1,176 @@
+// Shared plumbing for the end-to-end tests: a static server for the page trunk built
+// (dist/), Debian's Chromium driven by playwright-core, drawing helpers, and the native
+// model's answers for comparison.
+import http from 'node:http';
+import fs from 'node:fs';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const DIST = path.join(ROOT, 'dist');
+export const ARTIFACTS = path.join(ROOT, 'tests/e2e/artifacts');
+// SwiftShader WebGPU is correct but slow: generous, not fewer, checks.
+export const READY_TIMEOUT = 240_000;
+
+const TYPES = {
+  '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm',
+  '.css': 'text/css', '.json': 'application/json', '.svg': 'image/svg+xml',
+  '.bin': 'application/octet-stream', '.bpk': 'application/octet-stream',
+};
+
+export function serveDist() {
+  if (!fs.existsSync(path.join(DIST, 'index.html'))) {
+    throw new Error(`no ${DIST}/index.html: run \`trunk build --release\` first (scripts/test.sh does)`);
+  }
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url, 'http://x');
+    const file = path.join(DIST, url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname));
+    if (!file.startsWith(DIST) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
+      res.writeHead(404).end('not found');
+      return;
+    }
+    res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' });
+    fs.createReadStream(file).pipe(res);
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => {
+    resolve({ url: `http://127.0.0.1:${server.address().port}`, close: () => server.close() });
+  }));
+}
+
+export async function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox', '--disable-background-networking', '--disable-component-update',
+      '--disable-sync', '--no-first-run', '--disable-quic',
+      // WebGPU without a GPU: Chromium's SwiftShader adapter.
+      '--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader', '--enable-features=Vulkan',
+      '--use-angle=swiftshader',
+    ],
+  });
+}
+
+/** Opens the page on `backend` ('cpu' | 'webgpu') and waits until it is ready. */
+export async function openPage(browser, base, backend, { touch = false, routes = {} } = {}) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, hasTouch: touch });
+  const page = await context.newPage();
+  const logs = [];
+  page.on('console', (m) => logs.push(`${m.type()}: ${m.text()}`));
+  page.on('pageerror', (e) => logs.push(`pageerror: ${e.message}`));
+  for (const [pattern, handler] of Object.entries(routes)) await page.route(pattern, handler);
+  await page.goto(`${base}/?backend=${backend}`);
+  page.logs = logs;
+  return { context, page };
+}
+
+export async function waitReady(page) {
+  try {
+    await page.waitForFunction(() => document.body.dataset.ready === 'true', null, { timeout: READY_TIMEOUT });
+  } catch (e) {
+    const error = await page.locator('#error').textContent().catch(() => '');
+    throw new Error(`page not ready: ${e.message}\n#error: ${error}\nconsole:\n${page.logs.join('\n')}`);
+  }
+}
+
+/** Digit shapes as strokes in a unit box (x right, y down), drawn like a person would. */
+export const SHAPES = {
+  1: [[[0.45, 0.05], [0.5, 0.5], [0.5, 0.95]]],
+  4: [[[0.55, 0.05], [0.1, 0.6], [0.9, 0.6]], [[0.65, 0.3], [0.65, 0.95]]],
+  7: [[[0.1, 0.08], [0.9, 0.08], [0.4, 0.95]]],
+  0: [[[0.5, 0.05], [0.15, 0.3], [0.15, 0.7], [0.5, 0.95], [0.85, 0.7], [0.85, 0.3], [0.5, 0.05]]],
+};
+
+/** Pad-relative boxes for `count` digits side by side. */
+export async function padBoxes(page, count) {
+  const box = await page.locator('#pad').boundingBox();
+  const h = box.height * 0.6;
+  const w = h * 0.7;
+  const gap = w * 0.6;
+  return Array.from({ length: count }, (_, i) => ({
+    x: box.x + box.width * 0.05 + i * (w + gap),
+    y: box.y + box.height * 0.2,
+    w,
+    h,
+  }));
+}
+
+function interpolate(points, box, steps = 6) {
+  const out = [];
+  for (let i = 0; i + 1 < points.length; i++) {
+    for (let s = 0; s < steps; s++) {
+      const t = s / steps;
+      out.push([
+        box.x + box.w * (points[i][0] + t * (points[i + 1][0] - points[i][0])),
+        box.y + box.h * (points[i][1] + t * (points[i + 1][1] - points[i][1])),
+      ]);
+    }
+  }
+  const last = points[points.length - 1];
+  out.push([box.x + box.w * last[0], box.y + box.h * last[1]]);
+  return out;
+}
+
+export async function drawWithMouse(page, digits) {
+  const boxes = await padBoxes(page, digits.length);
+  for (const [i, d] of digits.entries()) {
+    for (const stroke of SHAPES[d]) {
+      const pts = interpolate(stroke, boxes[i]);
+      await page.mouse.move(...pts[0]);
+      await page.mouse.down();
+      for (const p of pts.slice(1)) await page.mouse.move(...p);
+      await page.mouse.up();
+    }
+  }
+}
+
+export async function drawWithTouch(page, digits) {
+  const cdp = await page.context().newCDPSession(page);
+  const boxes = await padBoxes(page, digits.length);
+  for (const [i, d] of digits.entries()) {
+    for (const stroke of SHAPES[d]) {
+      const pts = interpolate(stroke, boxes[i]);
+      const touch = (type, [x, y]) => cdp.send('Input.dispatchTouchEvent', {
+        type, touchPoints: type === 'touchEnd' ? [] : [{ x, y, id: 1, radiusX: 4, radiusY: 4, force: 1 }],
+      });
+      await touch('touchStart', pts[0]);
+      for (const p of pts.slice(1)) await touch('touchMove', p);
+      await touch('touchEnd', pts[pts.length - 1]);
+    }
+  }
+}
+
+/** What the page shows: answer and per-position probabilities. */
+export async function readAnswer(page) {
+  return page.evaluate(() => {
+    const answer = document.getElementById('answer');
+    return {
+      contains: answer.dataset.contains,
+      probability: answer.dataset.probability === undefined ? null : Number(answer.dataset.probability),
+      crops: [...document.getElementById('crops').children].map((c) => Number(c.dataset.probability)),
+      text: answer.textContent,
+    };
+  });
+}
+
+/** Waits until the page has answered for `count` digits. */
+export async function waitForCrops(page, count) {
+  await page.waitForFunction(
+    (n) => {
+      const crops = document.getElementById('crops').children;
+      return crops.length === n && [...crops].every((c) => c.dataset.probability !== undefined && c.dataset.probability !== '')
+        && document.getElementById('answer').dataset.probability !== undefined;
+    },
+    count,
+    { timeout: READY_TIMEOUT },
+  );
+}
+
+/** The native model's probabilities for shipped sample digits: [position][digit]. */
+export function nativeProbabilities(indices) {
+  const out = execFileSync('cargo', ['run', '-q', '-p', 'trainer', '--', 'predict', '--weights-dir', 'www',
+    '--samples', indices.join(',')], { cwd: ROOT, encoding: 'utf8' });
+  return JSON.parse(out).probabilities;
+}

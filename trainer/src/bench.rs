@@ -1,0 +1,114 @@
+//! `trainer bench`: training throughput and inference latency of the network on this
+//! machine, with a breakdown of where a training step's time goes. Synthetic inputs: the
+//! speed of the arithmetic does not depend on the pixels.
+
+use std::time::Instant;
+
+use burn::optim::AdamConfig;
+use burn::prelude::*;
+use burn::tensor::Distribution;
+use burn::train::TrainStep;
+use digitseq_model::{DigitSeqConfig, IMAGE_SIDE};
+use serde::Serialize;
+
+use crate::sequences::SequenceBatch;
+use crate::training::{Trainee, sequence_loss};
+
+#[derive(Debug, Serialize)]
+pub struct BenchReport {
+    pub device: String,
+    pub batch: usize,
+    pub length: usize,
+    /// Full training steps (forward, backward, Adam update).
+    pub train_sequences_per_second: f64,
+    /// Share of a training step per part, measured separately (forward + backward each).
+    pub cnn_ms: f64,
+    pub lstm_ms: f64,
+    pub step_ms: f64,
+    /// Median latency of answering one sequence, every prefix included: (length, ms).
+    pub inference_ms: Vec<(usize, f64)>,
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn time<F: FnMut()>(warmup: usize, runs: usize, mut f: F) -> f64 {
+    for _ in 0..warmup {
+        f();
+    }
+    median(
+        (0..runs)
+            .map(|_| {
+                let t = Instant::now();
+                f();
+                t.elapsed().as_secs_f64() * 1e3
+            })
+            .collect(),
+    )
+}
+
+pub fn bench(device: &Device, description: &str, batch: usize, length: usize, runs: usize) -> BenchReport {
+    let config = DigitSeqConfig::new();
+    let train_device = device.clone().autodiff();
+    let mut model = Trainee {
+        net: config.init(&train_device),
+        noise_rate: 0.0,
+    };
+    let images = |d: &Device| {
+        Tensor::<4>::random(
+            [batch, length, IMAGE_SIDE, IMAGE_SIDE],
+            Distribution::Uniform(0.0, 1.0),
+            d,
+        )
+    };
+    let targets = Tensor::<2, Int>::random([batch, 10], Distribution::Uniform(0.0, 2.0), &train_device);
+    let mut optim = AdamConfig::new().init();
+
+    let step_ms = time(2, runs, || {
+        let batch = SequenceBatch {
+            images: images(&train_device),
+            noisy: targets.clone(),
+            clean: targets.clone(),
+        };
+        let out = TrainStep::step(&model, batch);
+        model = model.clone().optimize(&mut optim, 1e-3.into(), out.grads);
+    });
+
+    let net = &model.net;
+    let cnn_ms = time(2, runs, || {
+        let x = images(&train_device).reshape([batch * length, IMAGE_SIDE, IMAGE_SIDE]);
+        let _ = net.digit_features(x).sum().backward();
+    });
+    let lstm_ms = time(2, runs, || {
+        let f = Tensor::<3>::random([batch, length, config.embed_dim], Distribution::Default, &train_device);
+        let (logits, _) = net.read(f, None);
+        let [b, t, d] = logits.dims();
+        let last = logits.slice(s![.., t - 1..t, ..]).reshape([b, d]);
+        let _ = sequence_loss(last, targets.clone(), 0.0).backward();
+    });
+
+    let inference_net = config.init(device);
+    let inference_ms = [3, 10, 30]
+        .into_iter()
+        .map(|len| {
+            let ms = time(3, runs.max(20), || {
+                let x = Tensor::<4>::random([1, len, IMAGE_SIDE, IMAGE_SIDE], Distribution::Default, device);
+                let _ = inference_net.forward(x).into_data();
+            });
+            (len, ms)
+        })
+        .collect();
+
+    BenchReport {
+        device: description.to_string(),
+        batch,
+        length,
+        train_sequences_per_second: batch as f64 / (step_ms / 1e3),
+        cnn_ms,
+        lstm_ms,
+        step_ms,
+        inference_ms,
+    }
+}

@@ -6,7 +6,8 @@ use burn::tensor::activation::sigmoid;
 use digitseq_model::DigitSeqNet;
 use serde::{Deserialize, Serialize};
 
-use crate::sequences::{NUM_DIGITS, SequenceBatcher, SequenceSet};
+use crate::sequences::{LengthSpec, NUM_DIGITS, SequenceBatcher, SequenceSet, TEST_SEED};
+use digitseq_model::{MAX_TRAINED_LEN, MIN_TRAINED_LEN};
 use crate::training::REFERENCE_DIGIT;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -93,6 +94,7 @@ pub struct TestReport {
     pub per_digit: Vec<DigitScore>,
     pub macro_accuracy: f64,
     pub macro_f1: f64,
+    /// Digit-4 accuracy for every length 3–30 (`PER_LENGTH` fixed sequences each).
     pub by_length: Vec<LengthScore>,
 }
 
@@ -162,18 +164,42 @@ pub fn predict(net: &DigitSeqNet, images: Tensor<4>) -> Vec<f32> {
         .expect("f32 output")
 }
 
-/// Runs `net` over every batch of `set` on `device`.
-pub fn evaluate(net: &DigitSeqNet, set: &SequenceSet, device: &Device) -> TestReport {
+fn tally(net: &DigitSeqNet, set: &SequenceSet, device: &Device, tally: &mut Tally) {
     let batcher = SequenceBatcher {
         digits: set.digits.clone(),
     };
-    let mut tally = Tally::new();
     for index in 0..set.batches {
         let raw = set.batch(index);
         let batch = batcher.tensors(&raw, device);
         tally.add(raw.len, &predict(net, batch.images), &raw.clean);
     }
-    tally.report()
+}
+
+/// Sequences of each length from 3 to 30 in the length study.
+pub const PER_LENGTH: usize = 200;
+
+/// Runs `net` over the fixed test set on `device`. The test set's lengths follow the
+/// training distribution (mostly 5–16), so accuracy by length comes from a separate fixed
+/// study: `PER_LENGTH` sequences of every length 3–30, from the same test digits.
+pub fn evaluate(net: &DigitSeqNet, set: &SequenceSet, device: &Device) -> TestReport {
+    let mut main = Tally::new();
+    tally(net, set, device, &mut main);
+    let mut lengths = Tally::new();
+    for len in MIN_TRAINED_LEN..=MAX_TRAINED_LEN {
+        let spec = LengthSpec {
+            min: len,
+            max: len,
+            mean: len as f64,
+            std: 0.0,
+        };
+        let study = SequenceSet::new(set.digits.clone(), spec, PER_LENGTH, 100, TEST_SEED + len as u64, 0.0)
+            .expect("valid constants");
+        tally(net, &study, device, &mut lengths);
+    }
+    TestReport {
+        by_length: lengths.report().by_length,
+        ..main.report()
+    }
 }
 
 #[cfg(test)]

@@ -122,7 +122,9 @@ impl<'a> RunMetrics<'a> {
              | question | accuracy | precision | recall | F1 |\n|---|---|---|---|---|\n\
              | contains a 4 | {:.2}% | {:.2}% | {:.2}% | {:.4} |\n\
              | macro, all ten digits | {:.2}% | | | {:.4} |\n\n\
-             ## Digit-4 accuracy by sequence length\n\n| length | sequences | accuracy |\n|---|---|---|\n",
+             ## Digit-4 accuracy by sequence length\n\n\
+             {} fixed sequences of each length, from the MNIST test digits.\n\n\
+             | length | sequences | accuracy |\n|---|---|---|\n",
             self.device,
             c.epochs,
             c.train_sequences,
@@ -140,6 +142,7 @@ impl<'a> RunMetrics<'a> {
             t.digit4.f1,
             100.0 * t.macro_accuracy,
             t.macro_f1,
+            crate::evaluate::PER_LENGTH,
         );
         for l in &t.by_length {
             s += &format!("| {} | {} | {:.2}% |\n", l.length, l.sequences, 100.0 * l.accuracy);

@@ -1,0 +1,599 @@
+//! The page as a whole: loads the model, picks the backend, wires the controls, and keeps
+//! the answer in step with the pad through one inference loop (never two readings at once).
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use burn::prelude::Device;
+use digitseq_model::IMAGE_PIXELS;
+use digitseq_model::preprocess::{Bounds, digits_from_strokes};
+use digitseq_model::samples::Samples;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::{JsFuture, spawn_local};
+use web_sys::{HtmlCanvasElement, HtmlSelectElement, KeyboardEvent};
+
+use crate::answer::{Probabilities, answer};
+use crate::assets::{self, ModelFiles};
+use crate::geometry;
+use crate::inference::{self, Backend, Engine};
+use crate::pad::{Mark, Pad, PadChange, SampleRow};
+use crate::{api, ui};
+
+/// While the pen moves, read at most this often (ms); a finished stroke is read at once.
+const DRAWING_INTERVAL_MS: f64 = 100.0;
+/// Sample sequences are this long, inclusive.
+const SAMPLE_LENGTHS: (usize, usize) = (3, 12);
+const DEFAULT_TARGET: usize = 4;
+
+pub type Shared = Rc<RefCell<App>>;
+
+enum Gpu {
+    Untried,
+    Ready(Device),
+    Unavailable(String),
+}
+
+/// What the page shows now: the digits read, what the network said about them.
+#[derive(Default)]
+struct Shown {
+    images: Vec<Vec<f32>>,
+    bounds: Vec<Bounds>,
+    labels: Option<Vec<u8>>,
+    probabilities: Option<Probabilities>,
+}
+
+pub struct App {
+    pub pad: Rc<RefCell<Pad>>,
+    samples: Option<Rc<Samples>>,
+    files: Option<Rc<ModelFiles>>,
+    /// At most one per backend; taken out while it reads.
+    engines: Vec<Engine>,
+    gpu: Gpu,
+    /// Backend of the last reading, and the one asked for (they differ while switching).
+    active: Option<Backend>,
+    wanted: Backend,
+    target: usize,
+    shown: Shown,
+    model_ready: bool,
+    dirty: bool,
+    running: bool,
+    last_start: f64,
+    pub stats: api::Stats,
+}
+
+fn now() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map_or(0.0, |p| p.now())
+}
+
+async fn sleep(ms: f64) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(window) = web_sys::window() {
+            let _ =
+                window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms as i32);
+        }
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
+fn query_backend() -> Option<Backend> {
+    let search = web_sys::window()?.location().search().ok()?;
+    let params = web_sys::UrlSearchParams::new_with_str(&search).ok()?;
+    Backend::parse(&params.get("backend")?)
+}
+
+fn browser_has_webgpu() -> bool {
+    web_sys::window().is_some_and(|w| {
+        js_sys::Reflect::get(&w.navigator(), &JsValue::from_str("gpu"))
+            .is_ok_and(|gpu| !gpu.is_undefined() && !gpu.is_null())
+    })
+}
+
+/// Starts the page: controls first (the pad works while the model loads), then the model.
+pub async fn start() -> Result<(), JsValue> {
+    let canvas: HtmlCanvasElement = ui::element("pad").ok_or("no #pad canvas")?.unchecked_into();
+    let pad = Rc::new(RefCell::new(Pad::new(canvas)?));
+    let forced = query_backend();
+    let app: Shared = Rc::new(RefCell::new(App {
+        pad: pad.clone(),
+        samples: None,
+        files: None,
+        engines: Vec::new(),
+        gpu: Gpu::Untried,
+        active: None,
+        wanted: forced.unwrap_or(Backend::WebGpu),
+        target: DEFAULT_TARGET,
+        shown: Shown::default(),
+        model_ready: false,
+        dirty: false,
+        running: false,
+        last_start: f64::NEG_INFINITY,
+        stats: api::Stats::default(),
+    }));
+    wire_controls(&app)?;
+    api::expose(&app)?;
+    ui::set_status("Loading the model…");
+    ui::set_text("backend", "…");
+    if !browser_has_webgpu() {
+        ui::disable_webgpu_choice("This browser offers no WebGPU (navigator.gpu).");
+    }
+
+    // Samples are a convenience: without them the page still works.
+    match assets::fetch_samples().await {
+        Ok(samples) if !samples.is_empty() => {
+            app.borrow_mut().samples = Some(Rc::new(samples));
+            if let Some(button) = ui::element("sample") {
+                let _ = button.remove_attribute("disabled");
+            }
+        }
+        Ok(_) => ui::set_notice(Some(
+            "samples.bin holds no digits: the Sample button is off.",
+        )),
+        Err(e) => ui::set_notice(Some(&format!("{e} The Sample button is off."))),
+    }
+
+    let files = match ModelFiles::fetch().await {
+        Ok(files) => Rc::new(files),
+        Err(e) => return fail(&app, &e),
+    };
+    app.borrow_mut().files = Some(files);
+
+    // WebGPU when the browser has it, unless ?backend=cpu; CPU otherwise or on any failure.
+    let first = match forced {
+        Some(backend) => backend,
+        None if browser_has_webgpu() => Backend::WebGpu,
+        None => Backend::Cpu,
+    };
+    let engine = match engine_for(&app, first).await {
+        Ok(engine) => engine,
+        Err(e) if first == Backend::WebGpu => {
+            webgpu_failed(&app, &e, forced == Some(Backend::WebGpu));
+            match engine_for(&app, Backend::Cpu).await {
+                Ok(engine) => engine,
+                Err(e) => return fail(&app, &e),
+            }
+        }
+        Err(e) => return fail(&app, &e),
+    };
+    let backend = engine.backend;
+    {
+        let mut a = app.borrow_mut();
+        a.engines.push(engine);
+        a.active = Some(backend);
+        a.wanted = backend;
+        a.model_ready = true;
+    }
+    ui::set_backend(backend);
+    ui::set_body_data("ready", Some("true"));
+    request_inference(&app);
+    Ok(())
+}
+
+/// The model cannot be used: say why, keep the pad working (crops still show).
+fn fail(app: &Shared, message: &str) -> Result<(), JsValue> {
+    ui::show_error(message);
+    ui::set_status("No model, so no answer (see above).");
+    request_inference(app);
+    Ok(())
+}
+
+/// Marks WebGPU unusable for the rest of the page's life (burn's runtime is set up once).
+fn webgpu_failed(app: &Shared, reason: &str, tell: bool) {
+    log(&format!("WebGPU unusable, running on the CPU: {reason}"));
+    {
+        let mut a = app.borrow_mut();
+        a.gpu = Gpu::Unavailable(reason.to_string());
+        a.engines.retain(|e| e.backend != Backend::WebGpu);
+        a.wanted = Backend::Cpu;
+    }
+    ui::disable_webgpu_choice(reason);
+    if tell {
+        ui::set_notice(Some(&format!(
+            "WebGPU is not usable here ({reason}); running on the CPU."
+        )));
+    }
+}
+
+fn log(message: &str) {
+    web_sys::console::warn_1(&JsValue::from_str(message));
+}
+
+/// The engine for `backend`: the existing one, or the weights loaded onto a new device and
+/// warmed up with one dummy reading (compiles shaders, fills allocators), so the first real
+/// answer comes fast.
+async fn engine_for(app: &Shared, backend: Backend) -> Result<Engine, String> {
+    let existing = {
+        let mut a = app.borrow_mut();
+        let at = a.engines.iter().position(|e| e.backend == backend);
+        at.map(|i| a.engines.swap_remove(i))
+    };
+    if let Some(engine) = existing {
+        return Ok(engine);
+    }
+    let files = app
+        .borrow()
+        .files
+        .clone()
+        .ok_or("the model is not loaded")?;
+    let device = match backend {
+        Backend::Cpu => Device::flex(),
+        Backend::WebGpu => gpu_device(app).await?,
+    };
+    let (net, _) = files.load(&device)?;
+    let mut engine = Engine::new(net, device, backend);
+    let blank = vec![0.0f32; IMAGE_PIXELS];
+    engine
+        .read(&[blank.as_slice()])
+        .await
+        .map_err(|e| format!("the warm-up reading failed: {e}"))?;
+    engine.forget();
+    Ok(engine)
+}
+
+async fn gpu_device(app: &Shared) -> Result<Device, String> {
+    match &app.borrow().gpu {
+        Gpu::Ready(device) => return Ok(device.clone()),
+        Gpu::Unavailable(reason) => return Err(reason.clone()),
+        Gpu::Untried => {}
+    }
+    if !browser_has_webgpu() {
+        return Err("this browser offers no WebGPU".into());
+    }
+    let device = inference::init_webgpu().await.map_err(|e| {
+        log(&format!("WebGPU initialisation failed: {e}"));
+        // wgpu's own words are long and technical; the console has them in full.
+        if e.to_lowercase().contains("adapter") {
+            "the browser offers no GPU adapter".to_string()
+        } else {
+            e.chars().take(160).collect()
+        }
+    })?;
+    app.borrow_mut().gpu = Gpu::Ready(device.clone());
+    Ok(device)
+}
+
+/// Asks for a reading of the pad as it is now; readings never overlap, and changes made
+/// during one are read right after it.
+pub fn request_inference(app: &Shared) {
+    let start = {
+        let mut a = app.borrow_mut();
+        a.dirty = true;
+        !std::mem::replace(&mut a.running, true)
+    };
+    if start {
+        ui::set_body_data("busy", Some("true"));
+        spawn_local(inference_loop(app.clone()));
+    }
+}
+
+/// The digits on the pad now: segmented strokes, or the sample's MNIST images as they are.
+struct Snapshot {
+    images: Vec<Vec<f32>>,
+    bounds: Vec<Bounds>,
+    labels: Option<Vec<u8>>,
+}
+
+impl App {
+    pub fn target_digit(&self) -> usize {
+        self.target
+    }
+
+    pub fn is_model_ready(&self) -> bool {
+        self.model_ready
+    }
+
+    fn snapshot(&self) -> Snapshot {
+        let pad = self.pad.borrow();
+        match (&pad.sample, &self.samples) {
+            (Some(row), Some(samples)) => Snapshot {
+                images: row.indices.iter().map(|&i| samples.image(i)).collect(),
+                bounds: pad.sample_bounds(row.indices.len()),
+                labels: Some(row.labels.clone()),
+            },
+            _ => {
+                let digits = digits_from_strokes(&pad.strokes, &geometry::segment_options());
+                Snapshot {
+                    bounds: digits.iter().map(|d| d.bounds).collect(),
+                    images: digits.into_iter().map(|d| d.image).collect(),
+                    labels: None,
+                }
+            }
+        }
+    }
+}
+
+async fn inference_loop(app: Shared) {
+    loop {
+        let wait = {
+            let mut a = app.borrow_mut();
+            if !a.dirty {
+                a.running = false;
+                break;
+            }
+            if a.pad.borrow().is_drawing() {
+                a.last_start + DRAWING_INTERVAL_MS - now()
+            } else {
+                0.0
+            }
+        };
+        if wait > 0.0 {
+            sleep(wait).await;
+        }
+        let (snapshot, ready, wanted) = {
+            let mut a = app.borrow_mut();
+            a.dirty = false;
+            a.last_start = now();
+            (a.snapshot(), a.model_ready, a.wanted)
+        };
+        if !ready {
+            show(&app, snapshot, None);
+            continue;
+        }
+
+        let mut engine = match engine_for(&app, wanted).await {
+            Ok(engine) => engine,
+            Err(e) if wanted == Backend::WebGpu => {
+                webgpu_failed(&app, &e, true);
+                app.borrow_mut().dirty = true;
+                continue;
+            }
+            Err(e) => {
+                ui::show_error(&format!("The CPU backend failed: {e}"));
+                continue;
+            }
+        };
+        let images: Vec<&[f32]> = snapshot.images.iter().map(Vec::as_slice).collect();
+        let started = now();
+        let result = engine.read(&images).await;
+        let ms = now() - started;
+        let backend = engine.backend;
+        match result {
+            Ok(reading) => {
+                {
+                    let mut a = app.borrow_mut();
+                    a.engines.push(engine);
+                    a.active = Some(backend);
+                    a.stats.record(ms, backend, &reading.probabilities);
+                }
+                ui::set_backend(backend);
+                ui::set_timing(ms, backend, reading.steps, reading.probabilities.len());
+                show(&app, snapshot, Some(reading.probabilities));
+            }
+            // A lost or broken GPU: keep the drawing, carry on on the CPU.
+            Err(e) if backend == Backend::WebGpu => {
+                webgpu_failed(&app, &format!("it failed during inference: {e}"), true);
+                app.borrow_mut().dirty = true;
+            }
+            Err(e) => ui::show_error(&format!("Inference failed on the CPU: {e}")),
+        }
+        api::publish(&app);
+    }
+    ui::set_body_data("busy", None);
+}
+
+fn show(app: &Shared, snapshot: Snapshot, probabilities: Option<Probabilities>) {
+    app.borrow_mut().shown = Shown {
+        images: snapshot.images,
+        bounds: snapshot.bounds,
+        labels: snapshot.labels,
+        probabilities,
+    };
+    render(app);
+}
+
+/// Draws answer, crops and pad marks from what was last read, for the chosen digit.
+fn render(app: &Shared) {
+    let a = app.borrow();
+    let shown = &a.shown;
+    ui::render_crops(
+        &shown.images,
+        shown.probabilities.as_deref(),
+        a.target,
+        shown.labels.as_deref(),
+    );
+    if let Some(probabilities) = &shown.probabilities {
+        ui::render_answer(&answer(probabilities, a.target), a.target);
+    }
+    // The first position where the digit counts as present is the one that made it "yes".
+    let first_yes = shown
+        .probabilities
+        .as_ref()
+        .and_then(|p| p.iter().position(|p| p[a.target] >= 0.5));
+    let mut pad = a.pad.borrow_mut();
+    let marks = if pad.is_drawing() {
+        Vec::new()
+    } else {
+        shown
+            .bounds
+            .iter()
+            .enumerate()
+            .map(|(i, &bounds)| Mark {
+                bounds,
+                highlight: Some(i) == first_yes,
+            })
+            .collect()
+    };
+    pad.set_marks(marks);
+    ui::set_hint_visible(pad.is_empty());
+}
+
+/// What every change of the pad other than showing a sample does.
+fn pad_changed(app: &Shared) {
+    ui::set_body_data("sampleIndices", None);
+    ui::set_sample_caption(None);
+    let empty = app.borrow().pad.borrow().is_empty();
+    ui::set_hint_visible(empty);
+    request_inference(app);
+}
+
+pub fn clear(app: &Shared) {
+    app.borrow().pad.borrow_mut().clear();
+    pad_changed(app);
+}
+
+pub fn undo(app: &Shared) {
+    let undone = app.borrow().pad.borrow_mut().undo();
+    if undone {
+        pad_changed(app);
+    }
+}
+
+pub fn set_strokes(app: &Shared, strokes: Vec<digitseq_model::preprocess::Stroke>) {
+    app.borrow().pad.borrow_mut().set_strokes(strokes);
+    pad_changed(app);
+}
+
+/// Shows the given samples.bin digits on the pad; false if there are no such samples.
+pub fn show_samples(app: &Shared, indices: Vec<usize>) -> bool {
+    let Some(samples) = app.borrow().samples.clone() else {
+        return false;
+    };
+    if indices.is_empty() || indices.iter().any(|&i| i >= samples.len()) {
+        return false;
+    }
+    let labels: Vec<u8> = indices.iter().map(|&i| samples.labels[i]).collect();
+    let pixels = indices
+        .iter()
+        .map(|&i| samples.pixels[i * IMAGE_PIXELS..(i + 1) * IMAGE_PIXELS].to_vec())
+        .collect();
+    app.borrow().pad.borrow_mut().show_sample(SampleRow {
+        indices: indices.clone(),
+        labels: labels.clone(),
+        pixels,
+    });
+    let list: Vec<String> = indices.iter().map(usize::to_string).collect();
+    ui::set_body_data("sampleIndices", Some(&list.join(",")));
+    ui::set_sample_caption(Some(&labels));
+    ui::set_hint_visible(false);
+    request_inference(app);
+    true
+}
+
+fn random_sample(app: &Shared) {
+    let Some(count) = app.borrow().samples.as_ref().map(|s| s.len()) else {
+        return;
+    };
+    let random = |n: usize| ((js_sys::Math::random() * n as f64) as usize).min(n - 1);
+    let (lo, hi) = SAMPLE_LENGTHS;
+    let length = lo + random(hi - lo + 1);
+    let indices = (0..length).map(|_| random(count)).collect();
+    show_samples(app, indices);
+}
+
+pub fn set_target(app: &Shared, digit: usize) {
+    app.borrow_mut().target = digit.min(9);
+    if let Some(select) = ui::element("target-digit") {
+        select
+            .unchecked_into::<HtmlSelectElement>()
+            .set_value(&digit.min(9).to_string());
+    }
+    render(app);
+    api::publish(app);
+}
+
+/// Switches backend by hand; the next reading runs there (or falls back, saying why).
+pub fn set_backend(app: &Shared, backend: Backend) {
+    {
+        let mut a = app.borrow_mut();
+        if let (Backend::WebGpu, Gpu::Unavailable(reason)) = (backend, &a.gpu) {
+            let reason = reason.clone();
+            drop(a);
+            ui::set_notice(Some(&format!("WebGPU is not usable here ({reason}).")));
+            if let Some(active) = app.borrow().active {
+                ui::set_backend(active);
+            }
+            return;
+        }
+        a.wanted = backend;
+    }
+    ui::set_notice(None);
+    if app.borrow().model_ready {
+        ui::set_text("timing", &format!("switching to {backend}…"));
+        request_inference(app);
+    }
+}
+
+fn on<E: JsCast + 'static>(
+    target: &web_sys::EventTarget,
+    name: &str,
+    handler: impl Fn(E) + 'static,
+) -> Result<(), JsValue> {
+    let closure = Closure::<dyn Fn(web_sys::Event)>::new(move |event: web_sys::Event| {
+        handler(event.unchecked_into::<E>());
+    });
+    target.add_event_listener_with_callback(name, closure.as_ref().unchecked_ref())?;
+    closure.forget(); // lives as long as the page
+    Ok(())
+}
+
+fn wire_controls(app: &Shared) -> Result<(), JsValue> {
+    let pad = app.borrow().pad.clone();
+    let on_change = {
+        let app = app.clone();
+        Rc::new(move |change: PadChange| match change {
+            PadChange::Drawing | PadChange::SampleDropped => pad_changed(&app),
+            PadChange::StrokeEnded => {
+                // Read now, not after the drawing throttle.
+                app.borrow_mut().last_start = f64::NEG_INFINITY;
+                pad_changed(&app);
+            }
+        })
+    };
+    crate::pad::attach(&pad, on_change)?;
+
+    let button = |id: &str, action: fn(&Shared)| -> Result<(), JsValue> {
+        let el = ui::element(id).ok_or_else(|| format!("no #{id}"))?;
+        let app = app.clone();
+        on(&el, "click", move |_: web_sys::Event| action(&app))
+    };
+    button("clear", clear)?;
+    button("undo", undo)?;
+    button("sample", random_sample)?;
+
+    if let Some(select) = ui::element("target-digit") {
+        let app = app.clone();
+        let select2: HtmlSelectElement = select.clone().unchecked_into();
+        select2.set_value(&DEFAULT_TARGET.to_string());
+        on(&select, "change", move |_: web_sys::Event| {
+            if let Ok(digit) = select2.value().parse() {
+                set_target(&app, digit);
+            }
+        })?;
+    }
+    if let Some(select) = ui::element("backend-choice") {
+        let app = app.clone();
+        let select2: HtmlSelectElement = select.clone().unchecked_into();
+        on(&select, "change", move |_: web_sys::Event| {
+            if let Some(backend) = Backend::parse(&select2.value()) {
+                set_backend(&app, backend);
+            }
+        })?;
+    }
+
+    // Ctrl/Cmd+Z undoes, Escape or Delete clears (not while a form control has the keys).
+    let window = web_sys::window().ok_or("no window")?;
+    let app = app.clone();
+    on(&window, "keydown", move |event: KeyboardEvent| {
+        let in_control = event
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA"));
+        if in_control {
+            return;
+        }
+        let key = event.key();
+        if (event.ctrl_key() || event.meta_key())
+            && !event.shift_key()
+            && key.eq_ignore_ascii_case("z")
+        {
+            event.prevent_default();
+            undo(&app);
+        } else if key == "Escape" || key == "Delete" {
+            event.prevent_default();
+            clear(&app);
+        }
+    })?;
+    Ok(())
+}

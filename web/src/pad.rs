@@ -1,0 +1,413 @@
+//! The drawing pad: strokes from mouse, touch and pen via Pointer Events, stored in pad units
+//! (see `geometry`) and redrawn crisply at the screen's pixel density; or a row of sample
+//! MNIST digits shown as bitmaps.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use digitseq_model::IMAGE_SIDE;
+use digitseq_model::preprocess::{Bounds, Point, Stroke};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::{Clamped, JsCast};
+use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData, PointerEvent};
+
+use crate::geometry::{self, Cell, INK_WIDTH, MIN_POINT_STEP, View};
+
+/// What the page is told after the pad changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PadChange {
+    /// The pen moved: worth a throttled reading.
+    Drawing,
+    /// A stroke ended: read now.
+    StrokeEnded,
+    /// A sample was replaced by drawing.
+    SampleDropped,
+}
+
+/// Sample digits on display: indices into samples.bin, true labels, MNIST pixels (0–255).
+pub struct SampleRow {
+    pub indices: Vec<usize>,
+    pub labels: Vec<u8>,
+    pub pixels: Vec<Vec<u8>>,
+}
+
+/// A box drawn behind one digit: where the page found it, and whether to highlight it.
+pub struct Mark {
+    pub bounds: Bounds,
+    pub highlight: bool,
+}
+
+pub struct Pad {
+    canvas: HtmlCanvasElement,
+    ctx: CanvasRenderingContext2d,
+    pub strokes: Vec<Stroke>,
+    pub sample: Option<SampleRow>,
+    marks: Vec<Mark>,
+    /// The pointer drawing right now; other pointers (a second finger, a palm) are ignored.
+    active_pointer: Option<i32>,
+    view: View,
+}
+
+impl Pad {
+    pub fn new(canvas: HtmlCanvasElement) -> Result<Self, JsValue> {
+        let ctx = canvas
+            .get_context("2d")?
+            .ok_or("canvas 2d unavailable")?
+            .dyn_into::<CanvasRenderingContext2d>()?;
+        let mut pad = Self {
+            canvas,
+            ctx,
+            strokes: Vec::new(),
+            sample: None,
+            marks: Vec::new(),
+            active_pointer: None,
+            view: View::fit(1.0, 1.0, 0.0),
+        };
+        pad.resize();
+        Ok(pad)
+    }
+
+    pub fn is_drawing(&self) -> bool {
+        self.active_pointer.is_some()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.strokes.is_empty() && self.sample.is_none()
+    }
+
+    pub fn clear(&mut self) {
+        self.strokes.clear();
+        self.sample = None;
+        self.marks.clear();
+        self.active_pointer = None;
+        self.redraw();
+    }
+
+    /// Removes the last stroke (or the sample); false if there was nothing to undo.
+    pub fn undo(&mut self) -> bool {
+        if self.sample.take().is_none() && self.strokes.pop().is_none() {
+            return false;
+        }
+        self.active_pointer = None;
+        self.marks.clear();
+        self.redraw();
+        true
+    }
+
+    pub fn show_sample(&mut self, sample: SampleRow) {
+        self.strokes.clear();
+        self.active_pointer = None;
+        self.marks.clear();
+        self.sample = Some(sample);
+        self.redraw();
+    }
+
+    /// Replaces the strokes (test and benchmark API), in pad units.
+    pub fn set_strokes(&mut self, strokes: Vec<Stroke>) {
+        self.sample = None;
+        self.active_pointer = None;
+        self.marks.clear();
+        self.strokes = strokes;
+        self.redraw();
+    }
+
+    pub fn set_marks(&mut self, marks: Vec<Mark>) {
+        self.marks = marks;
+        self.redraw();
+    }
+
+    /// Where the sample digits sit, as bounds for marks: inset so that neighbouring marks,
+    /// which `draw_marks` grows by the ink width, keep a gap.
+    pub fn sample_bounds(&self, count: usize) -> Vec<Bounds> {
+        geometry::sample_cells(count, &self.view)
+            .into_iter()
+            .map(|Cell { x, y, side }| {
+                let inset = (INK_WIDTH + 0.04 * side).min(side / 3.0);
+                Bounds {
+                    min_x: x + inset,
+                    min_y: y + inset,
+                    max_x: x + side - inset,
+                    max_y: y + side - inset,
+                }
+            })
+            .collect()
+    }
+
+    /// Matches the backing store to the on-screen size × devicePixelRatio (crisp lines on
+    /// high-DPI screens) and redraws; the strokes, in pad units, are untouched.
+    pub fn resize(&mut self) {
+        let dpr = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio());
+        let (css_w, css_h) = (
+            self.canvas.client_width() as f64,
+            self.canvas.client_height() as f64,
+        );
+        let (w, h) = (
+            (css_w * dpr).round().max(1.0) as u32,
+            (css_h * dpr).round().max(1.0) as u32,
+        );
+        if self.canvas.width() != w || self.canvas.height() != h {
+            self.canvas.set_width(w);
+            self.canvas.set_height(h);
+        }
+        let right = self
+            .strokes
+            .iter()
+            .flat_map(|s| &s.points)
+            .fold(0.0f32, |m, p| m.max(p.x + INK_WIDTH));
+        self.view = View::fit(css_w as f32, css_h as f32, right);
+        let scale = dpr * self.view.scale as f64;
+        let _ = self.ctx.set_transform(scale, 0.0, 0.0, scale, 0.0, 0.0);
+        self.redraw();
+    }
+
+    pub fn redraw(&self) {
+        let ctx = &self.ctx;
+        let (w, h) = (self.view.width_units as f64, self.view.height_units as f64);
+        ctx.set_fill_style_str("#ffffff");
+        ctx.fill_rect(0.0, 0.0, w, h);
+        self.draw_marks();
+        if let Some(sample) = &self.sample {
+            self.draw_sample(sample);
+        }
+        ctx.set_stroke_style_str("#111111");
+        ctx.set_fill_style_str("#111111");
+        ctx.set_line_width(INK_WIDTH as f64);
+        ctx.set_line_cap("round");
+        ctx.set_line_join("round");
+        for stroke in &self.strokes {
+            draw_stroke(ctx, stroke);
+        }
+    }
+
+    fn draw_marks(&self) {
+        let ctx = &self.ctx;
+        let pad = INK_WIDTH as f64;
+        for (i, mark) in self.marks.iter().enumerate() {
+            let b = &mark.bounds;
+            let (x, y) = (b.min_x as f64 - pad, b.min_y as f64 - pad);
+            let (w, h) = (b.width() as f64 + 2.0 * pad, b.height() as f64 + 2.0 * pad);
+            ctx.set_fill_style_str(if mark.highlight { "#dcfce7" } else { "#f1f5f9" });
+            ctx.fill_rect(x, y, w, h);
+            ctx.set_fill_style_str("#94a3b8");
+            ctx.set_font("bold 14px system-ui, sans-serif");
+            let _ = ctx.fill_text(&(i + 1).to_string(), x + 3.0, y + 14.0);
+        }
+    }
+
+    fn draw_sample(&self, sample: &SampleRow) {
+        let cells = geometry::sample_cells(sample.pixels.len(), &self.view);
+        self.ctx.set_image_smoothing_enabled(true);
+        // Multiply: the bitmaps' white lets the marks behind them show through.
+        let _ = self.ctx.set_global_composite_operation("multiply");
+        for (pixels, cell) in sample.pixels.iter().zip(cells) {
+            // The MNIST bitmap, inverted to black ink on the white pad.
+            let rgba: Vec<u8> = pixels
+                .iter()
+                .flat_map(|&p| {
+                    let v = 255 - p;
+                    [v, v, v, 255]
+                })
+                .collect();
+            let Some(bitmap) = bitmap_canvas(&rgba) else {
+                continue;
+            };
+            let _ = self.ctx.draw_image_with_html_canvas_element_and_dw_and_dh(
+                &bitmap,
+                cell.x as f64,
+                cell.y as f64,
+                cell.side as f64,
+                cell.side as f64,
+            );
+        }
+        let _ = self.ctx.set_global_composite_operation("source-over");
+    }
+
+    fn point(&self, event: &PointerEvent) -> Point {
+        let rect = self.canvas.get_bounding_client_rect();
+        let (x, y) = self.view.to_units(
+            (event.client_x() as f64 - rect.left()) as f32,
+            (event.client_y() as f64 - rect.top()) as f32,
+        );
+        Point { x, y }
+    }
+
+    fn pointer_down(&mut self, event: &PointerEvent) -> Option<PadChange> {
+        // Left mouse button, any touch or pen contact; ignore extra fingers.
+        if self.active_pointer.is_some() || (event.pointer_type() == "mouse" && event.button() != 0)
+        {
+            return None;
+        }
+        event.prevent_default();
+        let _ = self.canvas.set_pointer_capture(event.pointer_id());
+        self.active_pointer = Some(event.pointer_id());
+        let dropped = self.sample.take().is_some();
+        self.marks.clear();
+        self.strokes.push(Stroke {
+            points: vec![self.point(event)],
+        });
+        self.redraw();
+        Some(if dropped {
+            PadChange::SampleDropped
+        } else {
+            PadChange::Drawing
+        })
+    }
+
+    fn pointer_move(&mut self, event: &PointerEvent) -> Option<PadChange> {
+        if self.active_pointer != Some(event.pointer_id()) {
+            return None;
+        }
+        event.prevent_default();
+        // Pens and fast fingers report more positions than events: use them all if the
+        // browser offers them (not every browser has getCoalescedEvents).
+        let has_coalesced =
+            js_sys::Reflect::has(event, &JsValue::from_str("getCoalescedEvents")).unwrap_or(false);
+        let mut events: Vec<PointerEvent> = if has_coalesced {
+            event
+                .get_coalesced_events()
+                .iter()
+                .filter_map(|e| e.dyn_into().ok())
+                .collect()
+        } else {
+            Vec::new()
+        };
+        if events.is_empty() {
+            events.push(event.clone());
+        }
+        let points: Vec<Point> = events.iter().map(|e| self.point(e)).collect();
+        let stroke = self.strokes.last_mut()?;
+        let before = stroke.points.len();
+        for p in points {
+            let last = stroke.points.last().copied().unwrap_or(p);
+            if (p.x - last.x).hypot(p.y - last.y) >= MIN_POINT_STEP {
+                stroke.points.push(p);
+            }
+        }
+        if stroke.points.len() == before {
+            return None;
+        }
+        self.redraw();
+        Some(PadChange::Drawing)
+    }
+
+    fn pointer_up(&mut self, event: &PointerEvent) -> Option<PadChange> {
+        if self.active_pointer != Some(event.pointer_id()) {
+            return None;
+        }
+        // Capture ends by itself after pointerup; releasing it here would fire
+        // lostpointercapture while the pad is still borrowed.
+        self.active_pointer = None;
+        // A stroke too small to be part of a digit is ignored by segmentation; dropping it
+        // here too keeps Undo from "undoing" something invisible to the model.
+        let speck = geometry::segment_options().min_stroke_extent;
+        if let Some(stroke) = self.strokes.last() {
+            let (lo, hi) = extent(stroke);
+            if hi.x - lo.x < speck && hi.y - lo.y < speck {
+                self.strokes.pop();
+                self.redraw();
+            }
+        }
+        Some(PadChange::StrokeEnded)
+    }
+}
+
+fn extent(stroke: &Stroke) -> (Point, Point) {
+    stroke.points.iter().fold(
+        (
+            Point {
+                x: f32::INFINITY,
+                y: f32::INFINITY,
+            },
+            Point {
+                x: f32::NEG_INFINITY,
+                y: f32::NEG_INFINITY,
+            },
+        ),
+        |(lo, hi), p| {
+            (
+                Point {
+                    x: lo.x.min(p.x),
+                    y: lo.y.min(p.y),
+                },
+                Point {
+                    x: hi.x.max(p.x),
+                    y: hi.y.max(p.y),
+                },
+            )
+        },
+    )
+}
+
+fn draw_stroke(ctx: &CanvasRenderingContext2d, stroke: &Stroke) {
+    let Some(first) = stroke.points.first() else {
+        return;
+    };
+    if stroke.points.len() == 1 {
+        ctx.begin_path();
+        let _ = ctx.arc(
+            first.x as f64,
+            first.y as f64,
+            INK_WIDTH as f64 / 2.0,
+            0.0,
+            std::f64::consts::TAU,
+        );
+        ctx.fill();
+        return;
+    }
+    ctx.begin_path();
+    ctx.move_to(first.x as f64, first.y as f64);
+    for p in &stroke.points[1..] {
+        ctx.line_to(p.x as f64, p.y as f64);
+    }
+    ctx.stroke();
+}
+
+/// A 28×28 canvas holding `rgba`, to be drawn scaled elsewhere.
+pub fn bitmap_canvas(rgba: &[u8]) -> Option<HtmlCanvasElement> {
+    let document = web_sys::window()?.document()?;
+    let canvas: HtmlCanvasElement = document.create_element("canvas").ok()?.dyn_into().ok()?;
+    canvas.set_width(IMAGE_SIDE as u32);
+    canvas.set_height(IMAGE_SIDE as u32);
+    let ctx: CanvasRenderingContext2d = canvas.get_context("2d").ok()??.dyn_into().ok()?;
+    let data = ImageData::new_with_u8_clamped_array(Clamped(rgba), IMAGE_SIDE as u32).ok()?;
+    ctx.put_image_data(&data, 0.0, 0.0).ok()?;
+    Some(canvas)
+}
+
+/// Wires pointer, resize and DPR-change events to `pad`; `on_change` runs after the pad has
+/// been updated and released, so it may borrow the pad itself.
+pub fn attach(pad: &Rc<RefCell<Pad>>, on_change: Rc<dyn Fn(PadChange)>) -> Result<(), JsValue> {
+    let canvas = pad.borrow().canvas.clone();
+    type Handler = fn(&mut Pad, &PointerEvent) -> Option<PadChange>;
+    let handlers: [(&str, Handler); 5] = [
+        ("pointerdown", Pad::pointer_down),
+        ("pointermove", Pad::pointer_move),
+        ("pointerup", Pad::pointer_up),
+        ("pointercancel", Pad::pointer_up),
+        ("lostpointercapture", Pad::pointer_up),
+    ];
+    for (name, handler) in handlers {
+        let pad = pad.clone();
+        let on_change = on_change.clone();
+        let closure = Closure::<dyn Fn(PointerEvent)>::new(move |event: PointerEvent| {
+            let change = handler(&mut pad.borrow_mut(), &event);
+            if let Some(change) = change {
+                on_change(change);
+            }
+        });
+        canvas.add_event_listener_with_callback(name, closure.as_ref().unchecked_ref())?;
+        closure.forget(); // lives as long as the page
+    }
+
+    // Re-fit on any size change of the pad, and on zoom (which changes devicePixelRatio).
+    let resize = {
+        let pad = pad.clone();
+        Closure::<dyn Fn()>::new(move || pad.borrow_mut().resize())
+    };
+    let observer = web_sys::ResizeObserver::new(resize.as_ref().unchecked_ref())?;
+    observer.observe(&canvas);
+    let window = web_sys::window().ok_or("no window")?;
+    window.add_event_listener_with_callback("resize", resize.as_ref().unchecked_ref())?;
+    resize.forget();
+    Ok(())
+}

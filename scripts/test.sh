@@ -16,7 +16,10 @@ say "tests on real MNIST and the shipped weights"
 cargo test -p trainer --test real_data -- --include-ignored
 
 say "wasm tests in headless Chromium (CPU and WebGPU)"
-CHROMEDRIVER=/usr/bin/chromedriver cargo test -p web --target wasm32-unknown-unknown
+# --release: shares compiled dependencies with the page's build below. SwiftShader WebGPU
+# is slow, hence the generous per-test timeout.
+CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIMEOUT=600 \
+    cargo test -p web --target wasm32-unknown-unknown --release
 
 say "building the page (trunk build --release)"
 trunk build --release

@@ -317,7 +317,7 @@ mod tests {
     }
 
     #[test]
-    fn a_short_run_on_small_data_lowers_the_loss_and_checkpoints_every_epoch() {
+    fn a_short_run_on_small_data_lowers_the_loss_checkpoints_every_epoch_and_resumes() {
         let run = tempfile::tempdir().unwrap();
         let digits = TrainingDigits::split(&bar_digits(300), 50);
         let config = TrainConfig::new(DigitSeqConfig::new())
@@ -339,6 +339,14 @@ mod tests {
         assert!(loss[2] < 0.7 * loss[0], "loss per epoch {loss:?} did not fall");
         assert_eq!(last_checkpoint(run.path()), Some(3));
         assert!(run.path().join("config.json").is_file());
+
+        // Resuming continues from the checkpoint instead of starting over.
+        let more = config.with_epochs(4);
+        train(&more, &digits, &Device::flex(), run.path(), Some(3)).unwrap();
+        assert_eq!(last_checkpoint(run.path()), Some(4));
+        let loss = crate::report::Curve::read(run.path(), "train", "Loss").epoch_means();
+        assert_eq!(loss.len(), 4, "epochs 1–3 kept, epoch 4 added");
+        assert!(loss[3] < 0.7 * loss[0], "resumed from trained weights: {loss:?}");
     }
 }
 

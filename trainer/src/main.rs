@@ -90,9 +90,8 @@ enum Command {
     /// Train one model per weak-supervision rate, same budget, and tabulate them beside the
     /// reference's figures. Does not export.
     Sweep {
-        /// Comma-separated rates.
-        #[arg(long, value_delimiter = ',', default_value = "0,0.2,0.4,0.5")]
-        wsr: Vec<f64>,
+        /// Same flags as `train`; `--wsr` takes the comma-separated rates [default:
+        /// 0,0.2,0.4,0.5] and `--run-dir` gets one `wsr-R` folder per rate.
         #[command(flatten)]
         train: TrainArgs,
     },
@@ -130,9 +129,10 @@ struct TrainArgs {
     lr: f64,
     #[arg(long, default_value_t = 42)]
     seed: u64,
-    /// Weak supervision rate: probability of flipping each training label (0–1).
-    #[arg(long, default_value_t = 0.0)]
-    wsr: f64,
+    /// Weak supervision rate: probability of flipping each training label (0–1) [default: 0].
+    /// `sweep` takes a comma-separated list.
+    #[arg(long, value_delimiter = ',')]
+    wsr: Vec<f64>,
     /// Train with plain cross-entropy even when --wsr > 0.
     #[arg(long)]
     no_noise_correction: bool,
@@ -158,10 +158,15 @@ struct TrainArgs {
 impl TrainArgs {
     /// The run's config, checked before any data is read or any time is spent.
     fn config(&self) -> anyhow::Result<TrainConfig> {
-        if !(0.0..=1.0).contains(&self.wsr) {
-            return Err(sequences::SpecError::Wsr(self.wsr).into());
+        let wsr = match self.wsr.as_slice() {
+            [] => 0.0,
+            [one] => *one,
+            _ => anyhow::bail!("training takes one --wsr; `trainer sweep` trains one model per rate"),
+        };
+        if !(0.0..=1.0).contains(&wsr) {
+            return Err(sequences::SpecError::Wsr(wsr).into());
         }
-        let config = self.unchecked_config();
+        let config = self.unchecked_config().with_wsr(wsr);
         config.lengths.validate()?;
         Ok(config)
     }
@@ -185,7 +190,6 @@ impl TrainArgs {
         .with_batch_size(self.batch_size)
         .with_learning_rate(self.lr)
         .with_seed(self.seed)
-        .with_wsr(self.wsr)
         .with_noise_correction(!self.no_noise_correction)
         .with_workers(self.workers)
     }
@@ -202,7 +206,7 @@ fn main() {
             data_dir,
             device,
         }) => eval(&weights_dir, &data_dir, device),
-        Some(Command::Sweep { wsr, train }) => sweep(&wsr, &train),
+        Some(Command::Sweep { train }) => sweep(&train),
         Some(Command::Bench {
             device,
             batch,
@@ -353,14 +357,25 @@ const REFERENCE: [(f64, f64, Option<f64>); 4] = [
     (0.5, 50.0, None),
 ];
 
-fn sweep(rates: &[f64], args: &TrainArgs) -> anyhow::Result<()> {
+fn sweep(args: &TrainArgs) -> anyhow::Result<()> {
+    let rates = if args.wsr.is_empty() {
+        REFERENCE.map(|(rate, _, _)| rate).to_vec()
+    } else {
+        args.wsr.clone()
+    };
     let mut table = String::from(
         "| WSR | reference (README) | reference (rerun) | ours: digit 4 | ours: all digits |\n|---|---|---|---|---|\n",
     );
     // Check every rate before the first hour of training, not after it.
     let configs = rates
         .iter()
-        .map(|&wsr| TrainArgs { wsr, ..args.clone() }.config())
+        .map(|&wsr| {
+            TrainArgs {
+                wsr: vec![wsr],
+                ..args.clone()
+            }
+            .config()
+        })
         .collect::<anyhow::Result<Vec<_>>>()?;
     for (&wsr, config) in rates.iter().zip(configs) {
         let run_dir = args.run_dir.join(format!("wsr-{wsr}"));

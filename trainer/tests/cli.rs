@@ -50,3 +50,19 @@ fn corrupt_or_mismatched_weights_are_refused_with_the_reason() {
     assert!(!ok);
     assert!(text.contains("format version 99"), "{text}");
 }
+
+#[test]
+fn every_subcommand_parses_its_help() {
+    for sub in ["train", "fetch", "eval", "sweep", "samples", "predict", "bench"] {
+        let (ok, text) = trainer(&[sub, "--help"]);
+        assert!(ok, "{sub}: {text}");
+    }
+}
+
+#[test]
+fn a_sweep_checks_every_rate_before_training() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, text) = trainer(&["sweep", "--wsr", "0,0.2,7", "--data-dir", dir.path().to_str().unwrap()]);
+    assert!(!ok);
+    assert!(text.contains("got 7"), "{text}");
+}

@@ -19,7 +19,7 @@ say "wasm tests in headless Chromium (CPU and WebGPU)"
 # --release: shares compiled dependencies with the page's build below. SwiftShader WebGPU
 # is slow, hence the generous per-test timeout.
 CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIMEOUT=600 \
-    cargo test -p web --target wasm32-unknown-unknown --release
+    cargo test -p web --target wasm32-unknown-unknown --release --test wasm
 
 say "building the page (trunk build --release)"
 trunk build --release

@@ -27,7 +27,13 @@ impl FusedLstm {
         let input = LinearConfig::new(d_input, 4 * hidden).init(device);
         // Forget-gate bias 1: remember by default, the usual trick for faster, stabler starts.
         let bias = (0..4 * hidden)
-            .map(|i| if (hidden..2 * hidden).contains(&i) { 1.0 } else { 0.0 })
+            .map(|i| {
+                if (hidden..2 * hidden).contains(&i) {
+                    1.0
+                } else {
+                    0.0
+                }
+            })
             .collect::<Vec<f32>>();
         let input = Linear {
             bias: Some(burn::module::Param::from_tensor(Tensor::from_floats(

@@ -56,8 +56,12 @@ impl DigitSeqNet {
         let [n, h, w] = digits.dims();
         debug_assert_eq!([h, w], [IMAGE_SIDE, IMAGE_SIDE]);
         let x = ((digits - MNIST_MEAN) / MNIST_STD).reshape([n, 1, h, w]);
-        let x = self.pool.forward(self.activation.forward(self.conv1.forward(x)));
-        let x = self.pool.forward(self.activation.forward(self.conv2.forward(x)));
+        let x = self
+            .pool
+            .forward(self.activation.forward(self.conv1.forward(x)));
+        let x = self
+            .pool
+            .forward(self.activation.forward(self.conv2.forward(x)));
         let x = self.activation.forward(self.conv3.forward(x));
         let x = x.flatten::<2>(1, 3);
         self.activation.forward(self.embed.forward(x))

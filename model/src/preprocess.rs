@@ -190,10 +190,12 @@ pub fn render_mnist_style(strokes: &[&Stroke]) -> Vec<f32> {
     let mut fine = vec![false; side * side];
     for stroke in strokes {
         let points: Vec<Point> = stroke.points.iter().map(to_field).collect();
-        let segments = points
-            .windows(2)
-            .map(|w| (w[0], w[1]))
-            .chain(points.first().filter(|_| points.len() == 1).map(|&p| (p, p)));
+        let segments = points.windows(2).map(|w| (w[0], w[1])).chain(
+            points
+                .first()
+                .filter(|_| points.len() == 1)
+                .map(|&p| (p, p)),
+        );
         for (a, b) in segments {
             stamp_capsule(&mut fine, side, a, b, STROKE_WIDTH / 2.0);
         }
@@ -322,7 +324,10 @@ mod tests {
             stroke(&[(200.0, 20.0), (240.0, 20.0), (210.0, 180.0)]),
             stroke(&[(205.0, 100.0), (235.0, 100.0)]),
         ];
-        assert_eq!(segment(&strokes, &options()), vec![vec![1], vec![0, 2], vec![3, 4]]);
+        assert_eq!(
+            segment(&strokes, &options()),
+            vec![vec![1], vec![0, 2], vec![3, 4]]
+        );
     }
 
     #[test]
@@ -353,7 +358,10 @@ mod tests {
             let (w, h) = ink_extent(&image, 0.0).unwrap();
             assert!(w.max(h) <= 21 && w.max(h) >= 18, "extent {w}×{h}");
             let (cx, cy) = centre_of_mass(&image).unwrap();
-            assert!((cx - 14.0).abs() < 0.6 && (cy - 14.0).abs() < 0.6, "com {cx},{cy}");
+            assert!(
+                (cx - 14.0).abs() < 0.6 && (cy - 14.0).abs() < 0.6,
+                "com {cx},{cy}"
+            );
             // Anti-aliased: some pixels partly covered.
             assert!(image.iter().any(|&v| v > 0.0 && v < 1.0));
             assert!(image.iter().any(|&v| v == 1.0));
@@ -366,7 +374,13 @@ mod tests {
 
     #[test]
     fn size_and_position_on_the_pad_do_not_change_the_image() {
-        let shape = [(0.0, 0.0), (30.0, 0.0), (30.0, 40.0), (0.0, 40.0), (0.0, 80.0)];
+        let shape = [
+            (0.0, 0.0),
+            (30.0, 0.0),
+            (30.0, 40.0),
+            (0.0, 40.0),
+            (0.0, 80.0),
+        ];
         let small = stroke(&shape);
         let big = stroke(&shape.map(|(x, y)| (300.0 + 3.0 * x, 50.0 + 3.0 * y)));
         let a = render_mnist_style(&[&small]);

@@ -36,9 +36,8 @@ fn outputs_one_answer_per_digit_at_every_step_for_any_length() {
 fn reading_in_pieces_from_a_saved_state_equals_reading_at_once() {
     let device = Device::flex();
     let model = DigitSeqConfig::new().init(&device);
-    let features = model.digit_features(
-        random_sequences(1, 7, &device).reshape([7, IMAGE_SIDE, IMAGE_SIDE]),
-    );
+    let features =
+        model.digit_features(random_sequences(1, 7, &device).reshape([7, IMAGE_SIDE, IMAGE_SIDE]));
     let features = features.reshape([1, 7, 128]);
     let (whole, _) = model.read(features.clone(), None);
     let (head, state) = model.read(features.clone().slice(s![.., 0..4, ..]), None);
@@ -68,7 +67,12 @@ fn export_then_load_gives_identical_outputs() {
 
 fn exported() -> (Vec<u8>, Manifest) {
     let config = DigitSeqConfig::new();
-    weights::encode(config.init(&Device::flex()), &config, serde_json::Value::Null).unwrap()
+    weights::encode(
+        config.init(&Device::flex()),
+        &config,
+        serde_json::Value::Null,
+    )
+    .unwrap()
 }
 
 #[test]

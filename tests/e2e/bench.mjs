@@ -53,6 +53,8 @@ for (const backend of ['cpu', 'webgpu']) {
     const { context, page } = await openPage(browser, server.url, backend);
     await waitReady(page);
     loads.push(await page.evaluate(() => performance.now()));
+    const shown = (await page.locator('#backend').textContent()).trim();
+    if (shown !== backend) throw new Error(`asked for ${backend}, the page runs on ${shown}`);
     if (run === 0) {
       for (const n of [3, 10, 30]) {
         const samples = [];

@@ -49,7 +49,13 @@ fn time<F: FnMut()>(warmup: usize, runs: usize, mut f: F) -> f64 {
     )
 }
 
-pub fn bench(device: &Device, description: &str, batch: usize, length: usize, runs: usize) -> BenchReport {
+pub fn bench(
+    device: &Device,
+    description: &str,
+    batch: usize,
+    length: usize,
+    runs: usize,
+) -> BenchReport {
     let config = DigitSeqConfig::new();
     let train_device = device.clone().autodiff();
     let mut model = Trainee {
@@ -63,7 +69,8 @@ pub fn bench(device: &Device, description: &str, batch: usize, length: usize, ru
             d,
         )
     };
-    let targets = Tensor::<2, Int>::random([batch, 10], Distribution::Uniform(0.0, 2.0), &train_device);
+    let targets =
+        Tensor::<2, Int>::random([batch, 10], Distribution::Uniform(0.0, 2.0), &train_device);
     let mut optim = AdamConfig::new().init();
 
     let step_ms = time(2, runs, || {
@@ -82,7 +89,11 @@ pub fn bench(device: &Device, description: &str, batch: usize, length: usize, ru
         let _ = net.digit_features(x).sum().backward();
     });
     let lstm_ms = time(2, runs, || {
-        let f = Tensor::<3>::random([batch, length, config.embed_dim], Distribution::Default, &train_device);
+        let f = Tensor::<3>::random(
+            [batch, length, config.embed_dim],
+            Distribution::Default,
+            &train_device,
+        );
         let (logits, _) = net.read(f, None);
         let [b, t, d] = logits.dims();
         let last = logits.slice(s![.., t - 1..t, ..]).reshape([b, d]);
@@ -94,7 +105,11 @@ pub fn bench(device: &Device, description: &str, batch: usize, length: usize, ru
         .into_iter()
         .map(|len| {
             let ms = time(3, runs.max(20), || {
-                let x = Tensor::<4>::random([1, len, IMAGE_SIDE, IMAGE_SIDE], Distribution::Default, device);
+                let x = Tensor::<4>::random(
+                    [1, len, IMAGE_SIDE, IMAGE_SIDE],
+                    Distribution::Default,
+                    device,
+                );
                 let _ = inference_net.forward(x).into_data();
             });
             (len, ms)

@@ -61,7 +61,10 @@ pub fn select(choice: DeviceChoice) -> anyhow::Result<Selected> {
             Ok((s, false)) => Ok(s),
             // A software rasteriser would be far slower than flex on the same cores.
             Ok((s, true)) => {
-                eprintln!("only a software wgpu adapter ({}); using the CPU", s.description);
+                eprintln!(
+                    "only a software wgpu adapter ({}); using the CPU",
+                    s.description
+                );
                 Ok(cpu())
             }
             Err(e) => {

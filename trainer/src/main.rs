@@ -161,7 +161,9 @@ impl TrainArgs {
         let wsr = match self.wsr.as_slice() {
             [] => 0.0,
             [one] => *one,
-            _ => anyhow::bail!("training takes one --wsr; `trainer sweep` trains one model per rate"),
+            _ => {
+                anyhow::bail!("training takes one --wsr; `trainer sweep` trains one model per rate")
+            }
         };
         if !(0.0..=1.0).contains(&wsr) {
             return Err(sequences::SpecError::Wsr(wsr).into());
@@ -253,7 +255,11 @@ fn run(
     args: &TrainArgs,
     config: TrainConfig,
     run_dir: &Path,
-) -> anyhow::Result<(digitseq_model::DigitSeqNet, evaluate::TestReport, TrainConfig)> {
+) -> anyhow::Result<(
+    digitseq_model::DigitSeqNet,
+    evaluate::TestReport,
+    TrainConfig,
+)> {
     let resume_from = if args.resume {
         training::last_checkpoint(run_dir)
     } else {
@@ -262,14 +268,24 @@ fn run(
     let config = match (args.resume, resume_from) {
         (true, Some(epoch)) => {
             let mut saved = TrainConfig::load(run_dir.join("config.json")).map_err(|e| {
-                anyhow::anyhow!("--resume: cannot read {}/config.json: {e}", run_dir.display())
+                anyhow::anyhow!(
+                    "--resume: cannot read {}/config.json: {e}",
+                    run_dir.display()
+                )
             })?;
             saved.epochs = args.epochs.unwrap_or(saved.epochs);
-            println!("resuming {} after epoch {epoch} of {}", run_dir.display(), saved.epochs);
+            println!(
+                "resuming {} after epoch {epoch} of {}",
+                run_dir.display(),
+                saved.epochs
+            );
             saved
         }
         (true, None) => {
-            println!("--resume: no checkpoint in {}, starting afresh", run_dir.display());
+            println!(
+                "--resume: no checkpoint in {}, starting afresh",
+                run_dir.display()
+            );
             config
         }
         (false, _) => config,
@@ -286,13 +302,8 @@ fn run(
     let seconds = started.elapsed().as_secs_f64();
 
     let report = evaluate::evaluate(&trained, &test_set, &selected.device);
-    let metrics = report::RunMetrics::collect(
-        run_dir,
-        &config,
-        &selected.description,
-        seconds,
-        &report,
-    );
+    let metrics =
+        report::RunMetrics::collect(run_dir, &config, &selected.description, seconds, &report);
     metrics.write(run_dir)?;
     println!("{}", metrics.summary());
     Ok((trained, report, config))
@@ -407,7 +418,10 @@ fn samples(data_dir: &Path, export_dir: &Path, count: usize) -> anyhow::Result<(
     let picked: Vec<usize> = (0..count).map(|i| i * step).collect();
     let samples = Samples {
         labels: picked.iter().map(|&i| test.labels[i]).collect(),
-        pixels: picked.iter().flat_map(|&i| test.image(i).to_vec()).collect(),
+        pixels: picked
+            .iter()
+            .flat_map(|&i| test.image(i).to_vec())
+            .collect(),
     };
     std::fs::create_dir_all(export_dir)?;
     let path = export_dir.join(SAMPLES_FILE);

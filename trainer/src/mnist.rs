@@ -36,7 +36,9 @@ pub const HOW_TO_GET: &str = "get MNIST with `cargo run -p trainer -- fetch` (or
 
 #[derive(Debug, thiserror::Error)]
 pub enum MnistError {
-    #[error("MNIST file {name} not found in {dir} (looked for {name}, {name}.gz and the dotted variant): {HOW_TO_GET}")]
+    #[error(
+        "MNIST file {name} not found in {dir} (looked for {name}, {name}.gz and the dotted variant): {HOW_TO_GET}"
+    )]
     Missing { dir: PathBuf, name: String },
     #[error("cannot read {path}: {source}; {HOW_TO_GET}")]
     Io { path: PathBuf, source: io::Error },
@@ -162,7 +164,11 @@ pub fn parse_images(path: &Path, bytes: &[u8]) -> Result<Vec<u8>, MnistError> {
             "magic number {magic:#010x}, expected {IMAGES_MAGIC:#010x}"
         )));
     }
-    let (count, rows, cols) = (header(4)? as usize, header(8)? as usize, header(12)? as usize);
+    let (count, rows, cols) = (
+        header(4)? as usize,
+        header(8)? as usize,
+        header(12)? as usize,
+    );
     if (rows, cols) != (IMAGE_SIDE, IMAGE_SIDE) {
         return Err(invalid(format!("images are {rows}×{cols}, expected 28×28")));
     }
@@ -251,7 +257,9 @@ pub mod tests {
     #[test]
     fn missing_file_names_it_and_says_how_to_fetch() {
         let dir = tempfile::tempdir().unwrap();
-        let err = Digits::load(dir.path(), Split::Train).unwrap_err().to_string();
+        let err = Digits::load(dir.path(), Split::Train)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("train-images-idx3-ubyte"), "{err}");
         assert!(err.contains("trainer -- fetch"), "{err}");
     }
@@ -267,17 +275,26 @@ pub mod tests {
 
         // Truncated images.
         std::fs::write(&images, &good_images[..good_images.len() - 100]).unwrap();
-        let err = Digits::load(dir.path(), Split::Test).unwrap_err().to_string();
-        assert!(err.contains("t10k-images") && err.contains("truncated"), "{err}");
+        let err = Digits::load(dir.path(), Split::Test)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("t10k-images") && err.contains("truncated"),
+            "{err}"
+        );
 
         // Wrong magic (a label file where images should be).
         std::fs::write(&images, &good_labels).unwrap();
-        let err = Digits::load(dir.path(), Split::Test).unwrap_err().to_string();
+        let err = Digits::load(dir.path(), Split::Test)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("magic"), "{err}");
 
         // Empty file.
         std::fs::write(&images, b"").unwrap();
-        let err = Digits::load(dir.path(), Split::Test).unwrap_err().to_string();
+        let err = Digits::load(dir.path(), Split::Test)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("header"), "{err}");
 
         // Label out of range.
@@ -285,7 +302,9 @@ pub mod tests {
         let mut bad = good_labels.clone();
         bad[9] = 42;
         std::fs::write(&labels, &bad).unwrap();
-        let err = Digits::load(dir.path(), Split::Test).unwrap_err().to_string();
+        let err = Digits::load(dir.path(), Split::Test)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("label 42"), "{err}");
 
         // Counts that disagree.
@@ -302,7 +321,9 @@ pub mod tests {
             [0x1f, 0x8b, 0, 1, 2],
         )
         .unwrap();
-        let err = Digits::load(dir.path(), Split::Test).unwrap_err().to_string();
+        let err = Digits::load(dir.path(), Split::Test)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("t10k-images"), "{err}");
     }
 }

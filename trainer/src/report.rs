@@ -145,7 +145,12 @@ impl<'a> RunMetrics<'a> {
             crate::evaluate::PER_LENGTH,
         );
         for l in &t.by_length {
-            s += &format!("| {} | {} | {:.2}% |\n", l.length, l.sequences, 100.0 * l.accuracy);
+            s += &format!(
+                "| {} | {} | {:.2}% |\n",
+                l.length,
+                l.sequences,
+                100.0 * l.accuracy
+            );
         }
         s += "\n## Every digit\n\n| digit | accuracy | F1 | share of sequences containing it |\n|---|---|---|---|\n";
         for d in &t.per_digit {
@@ -196,9 +201,11 @@ fn plot(path: &Path, title: &str, train: &Curve, valid_per_epoch: &[f64]) -> any
         RGBColor(160, 190, 230),
     ))?;
     let window = (steps / 50).max(1);
-    let smooth = train.values.windows(window).enumerate().map(|(i, w)| {
-        (i + window / 2, w.iter().sum::<f64>() / window as f64)
-    });
+    let smooth = train
+        .values
+        .windows(window)
+        .enumerate()
+        .map(|(i, w)| (i + window / 2, w.iter().sum::<f64>() / window as f64));
     chart
         .draw_series(LineSeries::new(smooth, BLUE.stroke_width(2)))?
         .label("train (moving average)")

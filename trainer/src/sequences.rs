@@ -371,7 +371,12 @@ mod tests {
         let raw = set.batch(0);
         let batch = batcher.tensors(&raw, &Device::flex());
         assert_eq!(batch.images.dims(), [raw.size, raw.len, 28, 28]);
-        let pixels = batch.images.clone().into_data().try_to_vec::<f32>().unwrap();
+        let pixels = batch
+            .images
+            .clone()
+            .into_data()
+            .try_to_vec::<f32>()
+            .unwrap();
         let second = raw.indices[1] as usize;
         assert_eq!(pixels[784 + 5], set.digits.image(second)[5] as f32 / 255.0);
         assert!(pixels.iter().all(|p| (0.0..=1.0).contains(p)));

@@ -128,7 +128,11 @@ impl Adaptor<AccuracyInput> for SequenceOutput {
         let d = REFERENCE_DIGIT;
         let logit = self.logits.clone().slice(s![.., d..d + 1]);
         let two_class = Tensor::cat(vec![logit.zeros_like(), logit], 1);
-        let target = self.targets.clone().slice(s![.., d..d + 1]).reshape([batch]);
+        let target = self
+            .targets
+            .clone()
+            .slice(s![.., d..d + 1])
+            .reshape([batch]);
         AccuracyInput::new(two_class, target)
     }
 }
@@ -336,7 +340,10 @@ mod tests {
 
         let loss = crate::report::Curve::read(run.path(), "train", "Loss").epoch_means();
         assert_eq!(loss.len(), 3, "one loss curve per epoch");
-        assert!(loss[2] < 0.7 * loss[0], "loss per epoch {loss:?} did not fall");
+        assert!(
+            loss[2] < 0.7 * loss[0],
+            "loss per epoch {loss:?} did not fall"
+        );
         assert_eq!(last_checkpoint(run.path()), Some(3));
         assert!(run.path().join("config.json").is_file());
 
@@ -346,7 +353,9 @@ mod tests {
         assert_eq!(last_checkpoint(run.path()), Some(4));
         let loss = crate::report::Curve::read(run.path(), "train", "Loss").epoch_means();
         assert_eq!(loss.len(), 4, "epochs 1–3 kept, epoch 4 added");
-        assert!(loss[3] < 0.7 * loss[0], "resumed from trained weights: {loss:?}");
+        assert!(
+            loss[3] < 0.7 * loss[0],
+            "resumed from trained weights: {loss:?}"
+        );
     }
 }
-

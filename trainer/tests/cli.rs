@@ -8,7 +8,8 @@ fn trainer(args: &[&str]) -> (bool, String) {
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
     assert!(!text.contains("panicked"), "{text}");
     (out.status.success(), text)
 }
@@ -18,7 +19,10 @@ fn missing_data_names_the_file_and_how_to_fetch_it() {
     let dir = tempfile::tempdir().unwrap();
     let (ok, text) = trainer(&["--data-dir", dir.path().to_str().unwrap(), "--no-export"]);
     assert!(!ok);
-    assert!(text.contains("train-images-idx3-ubyte") && text.contains("trainer -- fetch"), "{text}");
+    assert!(
+        text.contains("train-images-idx3-ubyte") && text.contains("trainer -- fetch"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -26,7 +30,10 @@ fn an_impossible_weak_supervision_rate_is_refused_before_any_work() {
     let dir = tempfile::tempdir().unwrap();
     let (ok, text) = trainer(&["--wsr", "1.5", "--data-dir", dir.path().to_str().unwrap()]);
     assert!(!ok);
-    assert!(text.contains("--wsr must be a probability between 0 and 1"), "{text}");
+    assert!(
+        text.contains("--wsr must be a probability between 0 and 1"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -41,19 +48,33 @@ fn corrupt_or_mismatched_weights_are_refused_with_the_reason() {
     let middle = bytes.len() / 2;
     bytes[middle] ^= 0x55;
     std::fs::write(&weights, &bytes).unwrap();
-    let (ok, text) = trainer(&["eval", "--weights-dir", dir.path().to_str().unwrap(), "--device", "cpu"]);
+    let (ok, text) = trainer(&[
+        "eval",
+        "--weights-dir",
+        dir.path().to_str().unwrap(),
+        "--device",
+        "cpu",
+    ]);
     assert!(!ok);
     assert!(text.contains("checksum mismatch"), "{text}");
 
     std::fs::write(dir.path().join("model.json"), "{\"format_version\": 99}").unwrap();
-    let (ok, text) = trainer(&["eval", "--weights-dir", dir.path().to_str().unwrap(), "--device", "cpu"]);
+    let (ok, text) = trainer(&[
+        "eval",
+        "--weights-dir",
+        dir.path().to_str().unwrap(),
+        "--device",
+        "cpu",
+    ]);
     assert!(!ok);
     assert!(text.contains("format version 99"), "{text}");
 }
 
 #[test]
 fn every_subcommand_parses_its_help() {
-    for sub in ["train", "fetch", "eval", "sweep", "samples", "predict", "bench"] {
+    for sub in [
+        "train", "fetch", "eval", "sweep", "samples", "predict", "bench",
+    ] {
         let (ok, text) = trainer(&[sub, "--help"]);
         assert!(ok, "{sub}: {text}");
     }
@@ -62,7 +83,13 @@ fn every_subcommand_parses_its_help() {
 #[test]
 fn a_sweep_checks_every_rate_before_training() {
     let dir = tempfile::tempdir().unwrap();
-    let (ok, text) = trainer(&["sweep", "--wsr", "0,0.2,7", "--data-dir", dir.path().to_str().unwrap()]);
+    let (ok, text) = trainer(&[
+        "sweep",
+        "--wsr",
+        "0,0.2,7",
+        "--data-dir",
+        dir.path().to_str().unwrap(),
+    ]);
     assert!(!ok);
     assert!(text.contains("got 7"), "{text}");
 }

@@ -32,7 +32,15 @@ fn fetch_keeps_the_verified_files_it_already_has() {
 #[test]
 #[ignore = "needs MNIST in data/mnist: run scripts/test.sh"]
 fn shipped_weights_beat_the_reference_on_the_fixed_test_set() {
-    let out = trainer(&["eval", "--weights-dir", "www", "--data-dir", "data/mnist", "--device", "cpu"]);
+    let out = trainer(&[
+        "eval",
+        "--weights-dir",
+        "www",
+        "--data-dir",
+        "data/mnist",
+        "--device",
+        "cpu",
+    ]);
     let json = &out[out.find('{').expect("JSON report")..];
     let report: serde_json::Value = serde_json::from_str(json).unwrap();
     assert_eq!(report["sequences"], 10_000);
@@ -40,7 +48,10 @@ fn shipped_weights_beat_the_reference_on_the_fixed_test_set() {
     let macro_accuracy = report["macro_accuracy"].as_f64().unwrap();
     // The reference: 98.8% in its README, 99.06% when its code was rerun here.
     assert!(digit4 > 0.9906, "digit-4 accuracy {digit4}");
-    assert!(macro_accuracy > 0.985, "all-digit accuracy {macro_accuracy}");
+    assert!(
+        macro_accuracy > 0.985,
+        "all-digit accuracy {macro_accuracy}"
+    );
 }
 
 #[test]
@@ -53,6 +64,9 @@ fn predictions_for_shipped_samples_are_probabilities_for_every_prefix() {
     for row in rows {
         let row = row.as_array().unwrap();
         assert_eq!(row.len(), 10);
-        assert!(row.iter().all(|p| (0.0..=1.0).contains(&p.as_f64().unwrap())));
+        assert!(
+            row.iter()
+                .all(|p| (0.0..=1.0).contains(&p.as_f64().unwrap()))
+        );
     }
 }

@@ -306,20 +306,28 @@ impl App {
 
 async fn inference_loop(app: Shared) {
     loop {
-        let wait = {
+        {
             let mut a = app.borrow_mut();
             if !a.dirty {
                 a.running = false;
                 break;
             }
-            if a.pad.borrow().is_drawing() {
-                a.last_start + DRAWING_INTERVAL_MS - now()
-            } else {
-                0.0
+        }
+        // While a stroke is drawn, read at most every DRAWING_INTERVAL_MS. Wait in short
+        // slices so that lifting the pen is answered at once, not when the interval ends.
+        loop {
+            let wait = {
+                let a = app.borrow();
+                if a.pad.borrow().is_drawing() {
+                    a.last_start + DRAWING_INTERVAL_MS - now()
+                } else {
+                    0.0
+                }
+            };
+            if wait <= 0.0 {
+                break;
             }
-        };
-        if wait > 0.0 {
-            sleep(wait).await;
+            sleep(wait.min(10.0)).await;
         }
         let (snapshot, ready, wanted) = {
             let mut a = app.borrow_mut();

@@ -5,7 +5,9 @@
 
 use burn::prelude::*;
 use burn::tensor::activation::sigmoid;
-use digitseq_model::preprocess::{Point, SegmentOptions, Stroke, centre_of_mass, digits_from_strokes};
+use digitseq_model::preprocess::{
+    Point, SegmentOptions, Stroke, centre_of_mass, digits_from_strokes,
+};
 use digitseq_model::samples::Samples;
 use digitseq_model::weights::{self, WeightsError};
 use wasm_bindgen_test::*;

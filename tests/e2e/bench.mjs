@@ -18,19 +18,24 @@ async function strokeToAnswer(page, n) {
   await page.evaluate((s) => window.digitseq.setStrokes(s), strokes);
   await page.waitForFunction((k) => document.getElementById('crops').children.length === k
     && document.body.dataset.busy !== 'true', n - 1, { timeout: 600_000 });
-  await page.evaluate((k) => {
-    const crops = document.getElementById('crops');
+  await page.evaluate(() => {
+    // From pen-up until the page has read the finished stroke and gone idle, polled with
+    // MessageChannel (untimed, unlike setTimeout's clamped minimum).
     window.__bench = { done: null };
-    window.addEventListener('pointerup', () => { window.__bench.up = performance.now(); }, { capture: true, once: true });
-    new MutationObserver((_, observer) => {
-      const children = [...crops.children];
-      if (window.__bench.up && children.length === k
-        && children.every((c) => c.dataset.probability !== undefined && c.dataset.probability !== '')) {
-        window.__bench.done = performance.now();
-        observer.disconnect();
-      }
-    }).observe(crops, { subtree: true, childList: true, attributes: true });
-  }, n);
+    window.addEventListener('pointerup', () => {
+      const up = performance.now();
+      const before = window.digitseq.inferences;
+      const channel = new MessageChannel();
+      channel.port1.onmessage = () => {
+        if (window.digitseq.inferences > before && document.body.dataset.busy !== 'true') {
+          window.__bench = { up, done: performance.now() };
+        } else {
+          channel.port2.postMessage(0);
+        }
+      };
+      channel.port2.postMessage(0);
+    }, { capture: true, once: true });
+  });
   const x = column(n - 1);
   await page.mouse.move(x, box.y + box.height * 0.2);
   await page.mouse.down();

@@ -48,24 +48,21 @@ fn corrupt_or_mismatched_weights_are_refused_with_the_reason() {
     let middle = bytes.len() / 2;
     bytes[middle] ^= 0x55;
     std::fs::write(&weights, &bytes).unwrap();
-    let (ok, text) = trainer(&[
-        "eval",
-        "--weights-dir",
-        dir.path().to_str().unwrap(),
-        "--device",
-        "cpu",
-    ]);
+    let eval = || {
+        trainer(&[
+            "eval",
+            "--weights-dir",
+            dir.path().to_str().unwrap(),
+            "--device",
+            "cpu",
+        ])
+    };
+    let (ok, text) = eval();
     assert!(!ok);
     assert!(text.contains("checksum mismatch"), "{text}");
 
     std::fs::write(dir.path().join("model.json"), "{\"format_version\": 99}").unwrap();
-    let (ok, text) = trainer(&[
-        "eval",
-        "--weights-dir",
-        dir.path().to_str().unwrap(),
-        "--device",
-        "cpu",
-    ]);
+    let (ok, text) = eval();
     assert!(!ok);
     assert!(text.contains("format version 99"), "{text}");
 }

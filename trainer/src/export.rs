@@ -6,10 +6,11 @@ use std::path::Path;
 use digitseq_model::weights::{self, MANIFEST_FILE, Manifest, WEIGHTS_FILE};
 use digitseq_model::{DigitSeqConfig, DigitSeqNet};
 
-/// Writes `dir/model.bpk` and `dir/model.json`. Both go to temporary files first and are
-/// renamed into place weights-first; the manifest names the checksum of the new weights, so a
-/// crash between the two renames leaves a pair the loader rejects loudly rather than silently
-/// mixing.
+use crate::files::write_atomically;
+
+/// Writes `dir/model.bpk` and `dir/model.json`, each atomically, weights first; the manifest
+/// names the checksum of the new weights, so a crash between the two leaves a pair the loader
+/// rejects loudly rather than silently mixing.
 pub fn export(
     net: DigitSeqNet,
     config: &DigitSeqConfig,
@@ -19,12 +20,8 @@ pub fn export(
     std::fs::create_dir_all(dir)?;
     let (bytes, manifest) = weights::encode(net, config, metrics)?;
     let json = serde_json::to_string_pretty(&manifest)?;
-    let weights_tmp = dir.join(format!(".{WEIGHTS_FILE}.partial"));
-    let manifest_tmp = dir.join(format!(".{MANIFEST_FILE}.partial"));
-    std::fs::write(&weights_tmp, &bytes)?;
-    std::fs::write(&manifest_tmp, json + "\n")?;
-    std::fs::rename(&weights_tmp, dir.join(WEIGHTS_FILE))?;
-    std::fs::rename(&manifest_tmp, dir.join(MANIFEST_FILE))?;
+    write_atomically(&dir.join(WEIGHTS_FILE), &bytes)?;
+    write_atomically(&dir.join(MANIFEST_FILE), (json + "\n").as_bytes())?;
     Ok(manifest)
 }
 

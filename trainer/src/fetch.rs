@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use digitseq_model::weights::sha256_hex;
 
+use crate::files::write_atomically;
 use crate::mnist::{candidates, read_maybe_gz};
 
 /// SHA-256 of each file's uncompressed bytes (the same whether it came gzipped or raw).
@@ -60,16 +61,6 @@ fn present_and_valid(dir: &Path, name: &str, sha: &str) -> bool {
         .iter()
         .filter(|p| p.is_file())
         .any(|p| read_maybe_gz(p).is_ok_and(|bytes| sha256_hex(&bytes) == sha))
-}
-
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), FetchError> {
-    let err = |source| FetchError::Write {
-        path: path.to_path_buf(),
-        source,
-    };
-    let tmp = path.with_extension("partial");
-    std::fs::write(&tmp, bytes).map_err(err)?;
-    std::fs::rename(&tmp, path).map_err(err)
 }
 
 fn agent() -> ureq::Agent {
@@ -151,7 +142,8 @@ pub fn fetch(dir: &Path) -> Result<Vec<String>, FetchError> {
         for other in candidates(dir, name) {
             let _ = std::fs::remove_file(other);
         }
-        write_atomically(&dir.join(name), bytes)?;
+        let path = dir.join(name);
+        write_atomically(&path, bytes).map_err(|source| FetchError::Write { path, source })?;
         report.push(format!("{name}: fetched from {source}, checksum ok"));
         Ok::<(), FetchError>(())
     };

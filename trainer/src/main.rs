@@ -6,6 +6,7 @@ mod device;
 mod evaluate;
 mod export;
 mod fetch;
+mod files;
 mod mnist;
 mod progress;
 mod report;
@@ -425,9 +426,7 @@ fn samples(data_dir: &Path, export_dir: &Path, count: usize) -> anyhow::Result<(
     };
     std::fs::create_dir_all(export_dir)?;
     let path = export_dir.join(SAMPLES_FILE);
-    let tmp = path.with_extension("partial");
-    std::fs::write(&tmp, samples.encode())?;
-    std::fs::rename(&tmp, &path)?;
+    files::write_atomically(&path, &samples.encode())?;
     println!("wrote {count} test digits to {}", path.display());
     Ok(())
 }

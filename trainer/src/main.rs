@@ -1,6 +1,7 @@
 //! `trainer`: MNIST → random digit sequences → CNN+LSTM trained with burn → metrics, plots,
 //! and the weights the page loads.
 
+mod augment;
 mod bench;
 mod device;
 mod evaluate;
@@ -22,6 +23,7 @@ use clap::{Args, Parser, Subcommand};
 use digitseq_model::DigitSeqConfig;
 use digitseq_model::samples::{SAMPLES_FILE, Samples};
 
+use augment::AugmentSpec;
 use device::DeviceChoice;
 use mnist::{Digits, Split};
 use sequences::{LengthSpec, SequenceSet};
@@ -78,6 +80,7 @@ enum Command {
         samples: Vec<usize>,
     },
     /// Measure training throughput (batch 64, length 10 by default) and inference latency.
+    /// `scripts/bench.sh` runs it beside the same network in PyTorch.
     Bench {
         #[arg(long, value_enum, default_value = "cpu")]
         device: DeviceChoice,
@@ -85,8 +88,18 @@ enum Command {
         batch: usize,
         #[arg(long, default_value_t = 10)]
         length: usize,
+        /// Untimed training steps before the timed ones.
+        #[arg(long, default_value_t = 2)]
+        warmup: usize,
+        /// Timed training steps (median reported).
         #[arg(long, default_value_t = 10)]
         runs: usize,
+        /// Timed inference runs per length [default: the larger of --runs and 20].
+        #[arg(long)]
+        infer_runs: Option<usize>,
+        /// Also write the JSON report to this file.
+        #[arg(long)]
+        json: Option<PathBuf>,
     },
     /// Train one model per weak-supervision rate, same budget, and tabulate them beside the
     /// reference's figures. Does not export.
@@ -137,6 +150,10 @@ struct TrainArgs {
     /// Train with plain cross-entropy even when --wsr > 0.
     #[arg(long)]
     no_noise_correction: bool,
+    /// Train on undistorted MNIST digits (by default each training digit is randomly
+    /// rotated, slanted, scaled, shifted and made bolder or thinner a little).
+    #[arg(long)]
+    no_augment: bool,
     #[arg(long, default_value_t = 3)]
     min_len: usize,
     #[arg(long, default_value_t = 30)]
@@ -194,6 +211,7 @@ impl TrainArgs {
         .with_learning_rate(self.lr)
         .with_seed(self.seed)
         .with_noise_correction(!self.no_noise_correction)
+        .with_augment((!self.no_augment).then_some(AugmentSpec::MILD))
         .with_workers(self.workers)
     }
 }
@@ -214,10 +232,31 @@ fn main() {
             device,
             batch,
             length,
+            warmup,
             runs,
+            infer_runs,
+            json,
         }) => device::select(device).and_then(|selected| {
-            let report = bench::bench(&selected.device, &selected.description, batch, length, runs);
-            println!("{}", serde_json::to_string_pretty(&report)?);
+            let counts = bench::BenchCounts {
+                warmup,
+                runs,
+                infer_runs: infer_runs.unwrap_or(runs.max(20)),
+            };
+            let report = bench::bench(
+                &selected.device,
+                &selected.description,
+                batch,
+                length,
+                counts,
+            );
+            let text = serde_json::to_string_pretty(&report)?;
+            if let Some(path) = json {
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir)?;
+                }
+                files::write_atomically(&path, text.as_bytes())?;
+            }
+            println!("{text}");
             Ok(())
         }),
         Some(Command::Samples {

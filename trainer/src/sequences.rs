@@ -15,6 +15,7 @@ use rand::{RngExt, SeedableRng};
 use rand_distr::{Distribution as _, Normal};
 use serde::{Deserialize, Serialize};
 
+use crate::augment::{AugmentSpec, Distortion};
 use crate::mnist::Digits;
 
 pub const NUM_DIGITS: usize = 10;
@@ -91,6 +92,8 @@ pub struct RawBatch {
     pub clean: Vec<bool>,
     /// Labels as given to training: `clean` with each entry flipped with probability wsr.
     pub noisy: Vec<bool>,
+    /// One distortion per digit when the set is augmented, else empty.
+    pub distortions: Vec<Distortion>,
 }
 
 /// A deterministic set of sequence batches drawn from one split.
@@ -102,6 +105,8 @@ pub struct SequenceSet {
     pub batches: usize,
     pub seed: u64,
     pub wsr: f64,
+    /// Distort every digit (training only; evaluation sets stay plain MNIST).
+    pub augment: Option<AugmentSpec>,
 }
 
 impl SequenceSet {
@@ -127,7 +132,12 @@ impl SequenceSet {
             batches: sequences.div_ceil(batch_size),
             seed,
             wsr,
+            augment: None,
         })
+    }
+
+    pub fn with_augment(self, augment: Option<AugmentSpec>) -> Self {
+        Self { augment, ..self }
     }
 
     /// The fixed test set over the MNIST test digits: never flipped, same everywhere.
@@ -174,6 +184,11 @@ impl SequenceSet {
             .iter()
             .map(|&label| label ^ (self.wsr > 0.0 && rng.random_bool(self.wsr)))
             .collect();
+        // Drawn last, so that augmenting never changes which digits or labels a batch has.
+        let distortions = match &self.augment {
+            Some(spec) => (0..size * len).map(|_| spec.sample(&mut rng)).collect(),
+            None => Vec::new(),
+        };
         RawBatch {
             len,
             size,
@@ -181,6 +196,7 @@ impl SequenceSet {
             digits,
             clean,
             noisy,
+            distortions,
         }
     }
 }
@@ -214,11 +230,25 @@ pub struct SequenceBatcher {
 
 impl SequenceBatcher {
     pub fn pixels(&self, raw: &RawBatch) -> Vec<f32> {
-        raw.indices
+        if raw.distortions.is_empty() {
+            return raw
+                .indices
+                .iter()
+                .flat_map(|&i| self.digits.image(i as usize))
+                .map(|&p| p as f32 / 255.0)
+                .collect();
+        }
+        let side = IMAGE_SIDE * IMAGE_SIDE;
+        let mut pixels = vec![0.0; raw.indices.len() * side];
+        for ((&i, distortion), out) in raw
+            .indices
             .iter()
-            .flat_map(|&i| self.digits.image(i as usize))
-            .map(|&p| p as f32 / 255.0)
-            .collect()
+            .zip(&raw.distortions)
+            .zip(pixels.chunks_exact_mut(side))
+        {
+            distortion.apply(self.digits.image(i as usize), out);
+        }
+        pixels
     }
 
     pub fn tensors(&self, raw: &RawBatch, device: &Device) -> SequenceBatch {
@@ -333,6 +363,24 @@ mod tests {
         assert_eq!(set(0.2, 9).batch(17), set(0.2, 9).batch(17));
         assert_ne!(set(0.2, 9).batch(17), set(0.2, 10).batch(17));
         assert_ne!(set(0.2, 9).batch(17), set(0.2, 9).batch(18));
+    }
+
+    #[test]
+    fn augmenting_distorts_pixels_but_keeps_digits_and_labels() {
+        let plain = set(0.2, 12);
+        let augmented = set(0.2, 12).with_augment(Some(AugmentSpec::MILD));
+        let (a, b) = (plain.batch(3), augmented.batch(3));
+        assert_eq!((a.len, &a.indices, &a.noisy), (b.len, &b.indices, &b.noisy));
+        assert!(a.distortions.is_empty());
+        assert_eq!(b.distortions.len(), b.indices.len());
+        let batcher = SequenceBatcher {
+            digits: plain.digits.clone(),
+        };
+        let (pa, pb) = (batcher.pixels(&a), batcher.pixels(&b));
+        assert_eq!(pa.len(), pb.len());
+        assert_ne!(pa, pb);
+        assert!(pb.iter().all(|p| (0.0..=1.0).contains(p)));
+        assert_eq!(b, augmented.batch(3), "distortions are deterministic too");
     }
 
     #[test]

@@ -18,6 +18,7 @@ use burn::train::metric::{
 use burn::train::{InferenceStep, Learner, SupervisedTraining, TrainOutput, TrainStep};
 use digitseq_model::{DigitSeqConfig, DigitSeqNet};
 
+use crate::augment::AugmentSpec;
 use crate::mnist::Digits;
 use crate::sequences::{LengthSpec, SequenceBatch, SequenceBatcher, SequenceSet};
 
@@ -54,6 +55,9 @@ pub struct TrainConfig {
     /// the known flip rate) rather than plain cross-entropy.
     #[config(default = true)]
     pub noise_correction: bool,
+    /// Distortions applied to training digits (none: plain MNIST).
+    #[config(default = "Some(AugmentSpec::MILD)")]
+    pub augment: Option<AugmentSpec>,
     /// Data-loading threads (sequence drawing and batching run off the training thread).
     #[config(default = 1)]
     pub workers: usize,
@@ -235,7 +239,8 @@ pub fn train(
         config.batch_size,
         config.seed,
         config.wsr,
-    )?;
+    )?
+    .with_augment(config.augment);
     let valid_set = SequenceSet::new(
         digits.valid.clone(),
         config.lengths,
@@ -335,7 +340,9 @@ mod tests {
             .with_train_sequences(1600)
             .with_valid_sequences(64)
             .with_batch_size(16)
-            .with_learning_rate(3e-3);
+            .with_learning_rate(3e-3)
+            // Synthetic bar digits: distortions would blur the classes this test relies on.
+            .with_augment(None);
         train(&config, &digits, &Device::flex(), run.path(), None).unwrap();
 
         let loss = crate::report::Curve::read(run.path(), "train", "Loss").epoch_means();

@@ -1,9 +1,13 @@
 //! `trainer bench`: training throughput and inference latency of the network on this
 //! machine, with a breakdown of where a training step's time goes. Synthetic inputs: the
-//! speed of the arithmetic does not depend on the pixels.
+//! speed of the arithmetic does not depend on the pixels. `scripts/bench.sh` runs it beside
+//! the same network in PyTorch (`bench/torch_same_net.py`), which times the same quantities
+//! the same way.
 
 use std::time::Instant;
 
+use burn::grad_clipping::GradientClippingConfig;
+use burn::module::Module;
 use burn::optim::AdamConfig;
 use burn::prelude::*;
 use burn::tensor::Distribution;
@@ -16,9 +20,18 @@ use crate::training::{Trainee, sequence_loss};
 
 #[derive(Debug, Serialize)]
 pub struct BenchReport {
+    pub implementation: String,
     pub device: String,
+    /// CPU threads burn's `flex` may use: rayon's pool (`RAYON_NUM_THREADS`, else all cores).
+    pub threads: usize,
+    /// Trainable parameters of the network.
+    pub parameters: usize,
     pub batch: usize,
     pub length: usize,
+    /// Untimed runs before each timed training measurement, and the timed runs (median).
+    pub warmup: usize,
+    pub runs: usize,
+    pub infer_runs: usize,
     /// Full training steps (forward, backward, Adam update).
     pub train_sequences_per_second: f64,
     /// Share of a training step per part, measured separately (forward + backward each).
@@ -29,6 +42,27 @@ pub struct BenchReport {
     pub inference_ms: Vec<(usize, f64)>,
 }
 
+/// How many runs of each measurement.
+pub struct BenchCounts {
+    /// Untimed training steps (and breakdown runs) before the timed ones.
+    pub warmup: usize,
+    /// Timed training steps (and breakdown runs); the median is reported.
+    pub runs: usize,
+    /// Timed inference runs per length (after 3 untimed ones).
+    pub infer_runs: usize,
+}
+
+/// Threads rayon's global pool (hence `flex`) uses: what `rayon::current_num_threads()`
+/// would say, without depending on rayon here.
+fn rayon_threads() -> usize {
+    std::env::var("RAYON_NUM_THREADS")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
+/// Upper median, `sorted[n / 2]` (bench/torch_same_net.py takes the same).
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
@@ -54,8 +88,13 @@ pub fn bench(
     description: &str,
     batch: usize,
     length: usize,
-    runs: usize,
+    counts: BenchCounts,
 ) -> BenchReport {
+    let BenchCounts {
+        warmup,
+        runs,
+        infer_runs,
+    } = counts;
     let config = DigitSeqConfig::new();
     let train_device = device.clone().autodiff();
     let mut model = Trainee {
@@ -71,24 +110,29 @@ pub fn bench(
     };
     let targets =
         Tensor::<2, Int>::random([batch, 10], Distribution::Uniform(0.0, 2.0), &train_device);
-    let mut optim = AdamConfig::new().init();
+    // The optimiser and learning rate of `training.rs` (its default 2e-3, without the cosine
+    // schedule, which costs nothing): Adam with every gradient tensor clipped to norm 1.
+    let mut optim = AdamConfig::new()
+        .with_grad_clipping(Some(GradientClippingConfig::Norm(1.0)))
+        .init();
+    let parameters = model.net.num_params();
 
-    let step_ms = time(2, runs, || {
+    let step_ms = time(warmup, runs, || {
         let batch = SequenceBatch {
             images: images(&train_device),
             noisy: targets.clone(),
             clean: targets.clone(),
         };
         let out = TrainStep::step(&model, batch);
-        model = model.clone().optimize(&mut optim, 1e-3.into(), out.grads);
+        model = model.clone().optimize(&mut optim, 2e-3.into(), out.grads);
     });
 
     let net = &model.net;
-    let cnn_ms = time(2, runs, || {
+    let cnn_ms = time(warmup, runs, || {
         let x = images(&train_device).reshape([batch * length, IMAGE_SIDE, IMAGE_SIDE]);
         let _ = net.digit_features(x).sum().backward();
     });
-    let lstm_ms = time(2, runs, || {
+    let lstm_ms = time(warmup, runs, || {
         let f = Tensor::<3>::random(
             [batch, length, config.embed_dim],
             Distribution::Default,
@@ -104,7 +148,7 @@ pub fn bench(
     let inference_ms = [3, 10, 30]
         .into_iter()
         .map(|len| {
-            let ms = time(3, runs.max(20), || {
+            let ms = time(3, infer_runs, || {
                 let x = Tensor::<4>::random(
                     [1, len, IMAGE_SIDE, IMAGE_SIDE],
                     Distribution::Default,
@@ -117,9 +161,15 @@ pub fn bench(
         .collect();
 
     BenchReport {
+        implementation: "digitseq trainer, burn 0.22.1".into(),
         device: description.to_string(),
+        threads: rayon_threads(),
+        parameters,
         batch,
         length,
+        warmup,
+        runs,
+        infer_runs,
         train_sequences_per_second: batch as f64 / (step_ms / 1e3),
         cnn_ms,
         lstm_ms,

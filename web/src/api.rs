@@ -1,8 +1,9 @@
 //! `window.digitseq`: a small JS API for end-to-end tests and benchmarks.
 //!
 //! State, refreshed after every reading: `ready`, `backend`, `lastInferenceMs`, `inferences`,
-//! `digits`, `target`, `probabilities` (per position, 10 numbers each) and `padHeightUnits`
-//! (stroke coordinates are in pad units; the pad is that many units tall).
+//! `digits`, `target`, `probabilities` (per position, 10 numbers each), `answeredAt`
+//! (`performance.now()` when the last reading's answer was put on the page) and
+//! `padHeightUnits` (stroke coordinates are in pad units; the pad is that many units tall).
 //!
 //! Actions: `showSamples([i, j, …])`, `setStrokes([[[x, y], …], …])`, `clear()`, `undo()`,
 //! `setTargetDigit(d)`, `setBackend("webgpu" | "cpu")`, and `panicForTest()` (a deliberate
@@ -144,4 +145,8 @@ pub fn publish(app: &Shared) {
         );
     }
     set(&object, "probabilities", rows);
+    let now = web_sys::window()
+        .and_then(|w| w.performance())
+        .map_or(0.0, |p| p.now());
+    set(&object, "answeredAt", now);
 }

@@ -59,6 +59,9 @@ pub struct App {
     dirty: bool,
     running: bool,
     last_start: f64,
+    /// Resolves the inference loop's pause between readings while the pen moves, so that
+    /// lifting the pen is read at once rather than when a (possibly late) timer fires.
+    wake: Option<js_sys::Function>,
     pub stats: api::Stats,
 }
 
@@ -68,14 +71,25 @@ fn now() -> f64 {
         .map_or(0.0, |p| p.now())
 }
 
-async fn sleep(ms: f64) {
+/// Waits `ms`, or less if `wake_loop` is called meanwhile.
+async fn pause(app: &Shared, ms: f64) {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
         if let Some(window) = web_sys::window() {
             let _ =
                 window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms as i32);
         }
+        app.borrow_mut().wake = Some(resolve);
     });
     let _ = JsFuture::from(promise).await;
+    app.borrow_mut().wake = None;
+}
+
+/// Ends the inference loop's pause, if it is in one.
+fn wake_loop(app: &Shared) {
+    let wake = app.borrow_mut().wake.take();
+    if let Some(resolve) = wake {
+        let _ = resolve.call0(&JsValue::NULL);
+    }
 }
 
 fn query_backend() -> Option<Backend> {
@@ -110,6 +124,7 @@ pub async fn start() -> Result<(), JsValue> {
         dirty: false,
         running: false,
         last_start: f64::NEG_INFINITY,
+        wake: None,
         stats: api::Stats::default(),
     }));
     wire_controls(&app)?;
@@ -313,8 +328,8 @@ async fn inference_loop(app: Shared) {
                 break;
             }
         }
-        // While a stroke is drawn, read at most every DRAWING_INTERVAL_MS. Wait in short
-        // slices so that lifting the pen is answered at once, not when the interval ends.
+        // While a stroke is drawn, read at most every DRAWING_INTERVAL_MS; lifting the pen
+        // ends the pause (`wake_loop`), so a finished stroke is read at once.
         loop {
             let wait = {
                 let a = app.borrow();
@@ -327,7 +342,7 @@ async fn inference_loop(app: Shared) {
             if wait <= 0.0 {
                 break;
             }
-            sleep(wait.min(10.0)).await;
+            pause(&app, wait).await;
         }
         let (snapshot, ready, wanted) = {
             let mut a = app.borrow_mut();
@@ -546,6 +561,7 @@ fn wire_controls(app: &Shared) -> Result<(), JsValue> {
                 // Read now, not after the drawing throttle.
                 app.borrow_mut().last_start = f64::NEG_INFINITY;
                 pad_changed(&app);
+                wake_loop(&app);
             }
         })
     };

@@ -20,10 +20,28 @@ mod pad;
 #[cfg(target_arch = "wasm32")]
 mod ui;
 
+/// Runs the module's static constructors (cubecl registers its IR operations through
+/// `inventory`), once. It must come before anything touches burn.
+///
+/// Calling `__wasm_call_ctors` explicitly is also what stops wasm-ld from wrapping every
+/// export in a call to it: without this, all constructors ran again on every call from JS
+/// into wasm — each pointer event, timer and resolved promise — about 100 ms each on this
+/// machine, which was most of the time between lifting the pen and seeing the answer.
+#[cfg(target_arch = "wasm32")]
+pub fn run_static_constructors() {
+    unsafe extern "C" {
+        fn __wasm_call_ctors();
+    }
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    // SAFETY: the linker's constructor function, run exactly once, before other code.
+    ONCE.call_once(|| unsafe { __wasm_call_ctors() });
+}
+
 /// Entry point, run by the wasm-bindgen glue when the module loads.
 #[cfg(target_arch = "wasm32")]
 #[wasm_bindgen::prelude::wasm_bindgen(start)]
 pub fn start() {
+    run_static_constructors();
     // A panic aborts the module, so say so on the page rather than leave a dead pad; the
     // console gets the full message and stack as well.
     std::panic::set_hook(Box::new(|info| {

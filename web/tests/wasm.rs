@@ -37,6 +37,8 @@ async fn probabilities(device: &Device) -> Vec<Vec<f32>> {
 
 #[wasm_bindgen_test]
 fn shipped_weights_load_and_corrupt_ones_are_refused() {
+    // As the page's start does: once, before burn (see its doc).
+    web::run_static_constructors();
     let device = Device::flex();
     let (_, manifest) = weights::load(MANIFEST, WEIGHTS.to_vec(), &device).unwrap();
     assert_eq!(manifest.digits, (0..10).collect::<Vec<u8>>());
@@ -50,6 +52,8 @@ fn shipped_weights_load_and_corrupt_ones_are_refused() {
 
 #[wasm_bindgen_test]
 fn strokes_become_centred_mnist_digits_in_wasm() {
+    // As the page's start does: once, before burn (see its doc).
+    web::run_static_constructors();
     let stroke = |pts: &[(f32, f32)]| Stroke {
         points: pts.iter().map(|&(x, y)| Point { x, y }).collect(),
     };
@@ -69,6 +73,8 @@ fn strokes_become_centred_mnist_digits_in_wasm() {
 
 #[wasm_bindgen_test]
 async fn cpu_inference_answers_the_sample_sequence() {
+    // As the page's start does: once, before burn (see its doc).
+    web::run_static_constructors();
     let probs = probabilities(&Device::flex()).await;
     let samples = Samples::decode(SAMPLES).unwrap();
     let labels: Vec<u8> = SEQUENCE.iter().map(|&i| samples.labels[i]).collect();
@@ -81,6 +87,8 @@ async fn cpu_inference_answers_the_sample_sequence() {
 
 #[wasm_bindgen_test]
 async fn webgpu_inference_matches_the_cpu() {
+    // As the page's start does: once, before burn (see its doc).
+    web::run_static_constructors();
     let gpu = Device::wgpu_options()
         .graphics_api(burn::tensor::wgpu::WgpuBackend::WebGpu)
         .init_async()

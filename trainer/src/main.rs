@@ -162,6 +162,9 @@ struct TrainArgs {
     len_mean: f64,
     #[arg(long, default_value_t = 3.0)]
     len_std: f64,
+    /// Start from the weights exported in this directory (e.g. www) instead of random ones.
+    #[arg(long)]
+    init_from: Option<PathBuf>,
     /// Data-loading threads.
     #[arg(long, default_value_t = 1)]
     workers: usize,
@@ -213,6 +216,7 @@ impl TrainArgs {
         .with_noise_correction(!self.no_noise_correction)
         .with_augment((!self.no_augment).then_some(AugmentSpec::MILD))
         .with_workers(self.workers)
+        .with_init_from(self.init_from.as_ref().map(|p| p.display().to_string()))
     }
 }
 

@@ -58,6 +58,10 @@ pub struct TrainConfig {
     /// Distortions applied to training digits (none: plain MNIST).
     #[config(default = "Some(AugmentSpec::MILD)")]
     pub augment: Option<AugmentSpec>,
+    /// Start from these exported weights (a directory with model.bpk + model.json) instead
+    /// of random ones: fine-tuning, e.g. with augmentation, a model trained without.
+    #[config(default = "None")]
+    pub init_from: Option<String>,
     /// Data-loading threads (sequence drawing and batching run off the training thread).
     #[config(default = 1)]
     pub workers: usize,
@@ -267,8 +271,21 @@ pub fn train(
     let optimizer = AdamConfig::new()
         .with_grad_clipping(Some(GradientClippingConfig::Norm(1.0)))
         .init();
+    let net = match &config.init_from {
+        Some(dir) => {
+            let (net, manifest) = crate::export::load(Path::new(dir), &train_device)?;
+            anyhow::ensure!(
+                manifest.config == config.model,
+                "--init-from {dir}: its network ({:?}) is not the one configured ({:?})",
+                manifest.config,
+                config.model
+            );
+            net
+        }
+        None => config.model.init(&train_device),
+    };
     let model = Trainee {
-        net: config.model.init(&train_device),
+        net,
         noise_rate: if config.noise_correction {
             config.wsr.min(0.49)
         } else {

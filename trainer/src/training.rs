@@ -343,6 +343,25 @@ mod tests {
     }
 
     #[test]
+    fn init_from_refuses_weights_of_another_network() {
+        let dir = tempfile::tempdir().unwrap();
+        let small = DigitSeqConfig::new().with_lstm_hidden(8);
+        crate::export::export(
+            small.init(&Device::flex()),
+            &small,
+            serde_json::json!({}),
+            dir.path(),
+        )
+        .unwrap();
+        let config = TrainConfig::new(DigitSeqConfig::new())
+            .with_init_from(Some(dir.path().display().to_string()));
+        let digits = TrainingDigits::split(&bar_digits(100), 20);
+        let run = tempfile::tempdir().unwrap();
+        let err = train(&config, &digits, &Device::flex(), run.path(), None).unwrap_err();
+        assert!(err.to_string().contains("is not the one configured"), "{err}");
+    }
+
+    #[test]
     fn a_short_run_on_small_data_lowers_the_loss_checkpoints_every_epoch_and_resumes() {
         let run = tempfile::tempdir().unwrap();
         let digits = TrainingDigits::split(&bar_digits(300), 50);

@@ -117,6 +117,7 @@ impl<'a> RunMetrics<'a> {
             "# Training run\n\n\
              - device: {}\n- epochs: {}, {} sequences each, batch {}, lr {}, seed {}\n\
              - weak supervision rate: {} (noise-corrected loss: {})\n\
+             - augmentation: {}; started from: {}\n\
              - training time: {:.0} s ({:.0} sequences/s)\n\n\
              ## Fixed test set ({} sequences)\n\n\
              | question | accuracy | precision | recall | F1 |\n|---|---|---|---|---|\n\
@@ -133,6 +134,8 @@ impl<'a> RunMetrics<'a> {
             c.seed,
             c.wsr,
             c.noise_correction,
+            c.augment.map_or("none".to_string(), |a| format!("{a:?}")),
+            c.init_from.as_deref().unwrap_or("random weights"),
             self.train_seconds,
             self.sequences_per_second,
             t.sequences,

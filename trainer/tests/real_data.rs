@@ -46,10 +46,11 @@ fn shipped_weights_beat_the_reference_on_the_fixed_test_set() {
     assert_eq!(report["sequences"], 10_000);
     let digit4 = report["digit4"]["accuracy"].as_f64().unwrap();
     let macro_accuracy = report["macro_accuracy"].as_f64().unwrap();
-    // The reference: 98.8% in its README, 99.06% when its code was rerun here.
-    assert!(digit4 > 0.9906, "digit-4 accuracy {digit4}");
+    // The targets: ≥ 99.5% for digit 4 (the reference: 98.8% in its README, 99.06% when its
+    // code was rerun here) and ≥ 99% averaged over all ten digits.
+    assert!(digit4 >= 0.995, "digit-4 accuracy {digit4}");
     assert!(
-        macro_accuracy > 0.985,
+        macro_accuracy >= 0.99,
         "all-digit accuracy {macro_accuracy}"
     );
 }

@@ -1,0 +1,110 @@
+// Drawn digits, short regression: the first 20 sequences of the drawn-digit report (seed 1,
+// strokes.mjs) drawn on the real page with mouse events, on the CPU backend. Segmentation
+// must be exact and "contains a 4?" right often enough; `npm run drawn` is the full report.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { serveDist, launch, openPage, waitReady } from './harness.mjs';
+import {
+  GLYPHS, DEFAULTS, bounds, makeSequence, makeSequences, segmentCount,
+} from './strokes.mjs';
+import {
+  padGeometry, generatorOptions, clearPad, drawWithMouse, settle, readPage, runSequences, summarise,
+} from './drawn.mjs';
+
+const SEED = 1;
+const COUNT = 20;
+// Thresholds from the full report (`npm run drawn`: 200 sequences of seed 1, CPU, weights
+// de7479ff…): digit 4 right in 200/200, all-ten-digit answers right in 1992/2000 (99.6%),
+// segmentation exact in 200/200; these first 20 sequences: 20/20 and 200/200.
+// Drawing is deterministic, so for given weights this test always passes or always fails.
+// The bars are the issue's target (97%) seen through 20 sequences: a model whose drawn
+// digit-4 accuracy is 97% makes ≤ 2 mistakes in 20 with probability 0.98, one at 90% only
+// with 0.68, one at 80% with 0.21; and ≤ 6 of 200 all-digit answers wrong is 97%.
+// A preprocessing or segmentation regression (wrong centring, scaling, inversion, a
+// join_gap that merges neighbours) fails it at once.
+const MIN_DIGIT4_CORRECT = 18;
+const MAX_WRONG_ANSWERS = 6;
+
+test('the generator: several styles per digit, deterministic, gaps between digits, all on the pad', () => {
+  for (let d = 0; d <= 9; d++) assert.ok(GLYPHS[d].length >= 3, `digit ${d}: ${GLYPHS[d].length} styles`);
+  assert.deepEqual(makeSequence(SEED, 7), makeSequence(SEED, 7));
+  assert.notDeepEqual(makeSequence(SEED, 7).strokes, makeSequence(SEED + 1, 7).strokes);
+  const seqs = makeSequences(SEED, 300);
+  const withFour = seqs.filter((s) => s.digits.includes(4)).length / seqs.length;
+  assert.ok(withFour > 0.5 && withFour < 0.7, `share with a 4: ${withFour}`);
+  const minExtent = 0.04 * DEFAULTS.padHeightUnits; // SegmentOptions::for_pad_height
+  const used = new Set();
+  for (const s of seqs) {
+    assert.ok(s.digits.length >= DEFAULTS.minLength && s.digits.length <= DEFAULTS.maxLength);
+    // The page's segmentation must find exactly the digits written, in order.
+    assert.equal(segmentCount(s.strokes, minExtent), s.digits.length, `sequence ${s.index}`);
+    s.digitStrokes.forEach((strokes, i) => {
+      assert.equal(segmentCount(strokes, minExtent), 1, `sequence ${s.index}, digit ${i} falls apart`);
+      if (i > 0) {
+        const gap = bounds(strokes).minX - bounds(s.digitStrokes[i - 1]).maxX;
+        assert.ok(gap > DEFAULTS.inkWidth, `sequence ${s.index}: gap ${gap} before digit ${i}`);
+      }
+    });
+    const b = bounds(s.strokes);
+    assert.ok(b.minX > 0 && b.maxX < DEFAULTS.padWidthUnits && b.minY > 0 && b.maxY < DEFAULTS.padHeightUnits,
+      `sequence ${s.index} leaves the pad: ${JSON.stringify(b)}`);
+    for (const stroke of s.strokes) {
+      for (let k = 1; k < stroke.length; k++) {
+        const step = Math.hypot(stroke[k][0] - stroke[k - 1][0], stroke[k][1] - stroke[k - 1][1]);
+        // Resampling ends each stroke on its last point: that step may be up to 1.25×.
+        assert.ok(step <= 1.25 * DEFAULTS.step + 1e-6, `sequence ${s.index}: a pen jump of ${step} units`);
+      }
+    }
+    s.digits.forEach((d, i) => used.add(`${d}/${s.styles[i]}`));
+  }
+  const styles = Object.values(GLYPHS).reduce((n, list) => n + list.length, 0);
+  assert.equal(used.size, styles, 'every style is drawn somewhere in 300 sequences');
+});
+
+let server;
+let browser;
+let page;
+let context;
+before(async () => {
+  server = await serveDist();
+  browser = await launch();
+  ({ context, page } = await openPage(browser, server.url, 'cpu'));
+  await waitReady(page);
+});
+after(async () => {
+  await context?.close();
+  await browser?.close();
+  server?.close();
+});
+
+test('the fast mouse path draws exactly what page.mouse draws', async () => {
+  // A short sequence with a 4 (index 8: "784"), once with playwright's page.mouse, once with
+  // queued CDP mouse events (what the report uses): same crops, same probabilities.
+  const geometry = await padGeometry(page);
+  const seq = makeSequence(SEED, 8, generatorOptions(geometry));
+  assert.ok(seq.digits.includes(4) && seq.digits.length === 3, seq.digits.join(''));
+  const crops = () => page.evaluate(() => [...document.querySelectorAll('#crops canvas')]
+    .map((c) => Array.from(c.getContext('2d').getImageData(0, 0, 28, 28).data.filter((_, i) => i % 4 === 0))));
+  const shown = {};
+  for (const input of ['playwright', 'cdp']) {
+    await clearPad(page);
+    await drawWithMouse(page, seq, geometry, { input });
+    await settle(page);
+    shown[input] = { crops: await crops(), read: await readPage(page) };
+  }
+  assert.equal(shown.cdp.read.crops, 3);
+  assert.deepEqual(shown.cdp.crops, shown.playwright.crops);
+  assert.deepEqual(shown.cdp.read.probabilities, shown.playwright.read.probabilities);
+});
+
+test(`${COUNT} drawn sequences: exact segmentation, digit 4 right in ≥ ${MIN_DIGIT4_CORRECT}, ≤ ${MAX_WRONG_ANSWERS} answers wrong`, async () => {
+  const { rows } = await runSequences(page, { n: COUNT, seed: SEED });
+  const s = summarise(rows);
+  const detail = rows.map((r) => `${r.index}: ${r.digits} crops ${r.crops} P(4) ${r.four.probability?.toFixed(3)}`).join('\n');
+  assert.ok(s.shownAnswerMatchesProbabilities, 'the answer shown disagrees with the probabilities');
+  assert.equal(s.segmentation.exact, COUNT, `segmentation wrong:\n${JSON.stringify(s.segmentation.wrong)}`);
+  assert.ok(s.digit4.correct >= MIN_DIGIT4_CORRECT, `digit 4 right in ${s.digit4.correct}/${COUNT}:\n${detail}`);
+  const wrong = s.allDigits.answers - s.allDigits.correctAnswers;
+  assert.ok(wrong <= MAX_WRONG_ANSWERS, `${wrong} of ${s.allDigits.answers} "contains d?" answers wrong `
+    + `(missed ${JSON.stringify(s.missedByDigit)}, hallucinated ${JSON.stringify(s.hallucinatedByDigit)}):\n${detail}`);
+});

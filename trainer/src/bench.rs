@@ -6,9 +6,8 @@
 
 use std::time::Instant;
 
-use burn::grad_clipping::GradientClippingConfig;
 use burn::module::Module;
-use burn::optim::AdamConfig;
+
 use burn::prelude::*;
 use burn::tensor::Distribution;
 use burn::train::TrainStep;
@@ -16,7 +15,7 @@ use digitseq_model::{DigitSeqConfig, IMAGE_SIDE};
 use serde::Serialize;
 
 use crate::sequences::SequenceBatch;
-use crate::training::{Trainee, sequence_loss};
+use crate::training::{self, TrainConfig, Trainee, sequence_loss};
 
 #[derive(Debug, Serialize)]
 pub struct BenchReport {
@@ -50,16 +49,6 @@ pub struct BenchCounts {
     pub runs: usize,
     /// Timed inference runs per length (after 3 untimed ones).
     pub infer_runs: usize,
-}
-
-/// Threads rayon's global pool (hence `flex`) uses: what `rayon::current_num_threads()`
-/// would say, without depending on rayon here.
-fn rayon_threads() -> usize {
-    std::env::var("RAYON_NUM_THREADS")
-        .ok()
-        .and_then(|v| v.parse::<usize>().ok())
-        .filter(|&n| n > 0)
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
 /// Upper median, `sorted[n / 2]` (bench/torch_same_net.py takes the same).
@@ -110,11 +99,10 @@ pub fn bench(
     };
     let targets =
         Tensor::<2, Int>::random([batch, 10], Distribution::Uniform(0.0, 2.0), &train_device);
-    // The optimiser and learning rate of `training.rs` (its default 2e-3, without the cosine
-    // schedule, which costs nothing): Adam with every gradient tensor clipped to norm 1.
-    let mut optim = AdamConfig::new()
-        .with_grad_clipping(Some(GradientClippingConfig::Norm(1.0)))
-        .init();
+    // Training's optimiser at its default learning rate (without the cosine schedule, which
+    // costs nothing).
+    let mut optim = training::optimizer().init();
+    let learning_rate = TrainConfig::new(config.clone()).learning_rate;
     let parameters = model.net.num_params();
 
     let step_ms = time(warmup, runs, || {
@@ -124,7 +112,7 @@ pub fn bench(
             clean: targets.clone(),
         };
         let out = TrainStep::step(&model, batch);
-        model = model.clone().optimize(&mut optim, 2e-3.into(), out.grads);
+        model = model.clone().optimize(&mut optim, learning_rate.into(), out.grads);
     });
 
     let net = &model.net;
@@ -163,7 +151,7 @@ pub fn bench(
     BenchReport {
         implementation: "digitseq trainer, burn 0.22.1".into(),
         device: description.to_string(),
-        threads: rayon_threads(),
+        threads: crate::device::cpu_threads(),
         parameters,
         batch,
         length,

@@ -19,8 +19,18 @@ pub struct Selected {
     pub description: String,
 }
 
+/// Threads rayon's global pool (hence `flex`) uses: what `rayon::current_num_threads()`
+/// would say, without depending on rayon here.
+pub fn cpu_threads() -> usize {
+    std::env::var("RAYON_NUM_THREADS")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
 fn cpu() -> Selected {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = cpu_threads();
     Selected {
         device: Device::flex(),
         description: format!("cpu (burn flex, {threads} threads)"),

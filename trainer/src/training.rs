@@ -222,6 +222,12 @@ pub fn last_checkpoint(run_dir: &Path) -> Option<usize> {
         .max()
 }
 
+/// The optimiser of every training step (the bench's too): Adam, every gradient tensor
+/// clipped to norm 1.
+pub fn optimizer() -> AdamConfig {
+    AdamConfig::new().with_grad_clipping(Some(GradientClippingConfig::Norm(1.0)))
+}
+
 /// Trains per `config` on `device` (with autodiff), logging metrics and checkpoints into
 /// `run_dir`; continues from `resume_from` (an epoch with checkpoints) when given.
 pub fn train(
@@ -268,9 +274,7 @@ pub fn train(
         .with_min_lr(config.learning_rate / 50.0)
         .init()
         .map_err(anyhow::Error::msg)?;
-    let optimizer = AdamConfig::new()
-        .with_grad_clipping(Some(GradientClippingConfig::Norm(1.0)))
-        .init();
+    let optimizer = optimizer().init();
     let net = match &config.init_from {
         Some(dir) => {
             let (net, manifest) = crate::export::load(Path::new(dir), &train_device)?;
@@ -358,7 +362,10 @@ mod tests {
         let digits = TrainingDigits::split(&bar_digits(100), 20);
         let run = tempfile::tempdir().unwrap();
         let err = train(&config, &digits, &Device::flex(), run.path(), None).unwrap_err();
-        assert!(err.to_string().contains("is not the one configured"), "{err}");
+        assert!(
+            err.to_string().contains("is not the one configured"),
+            "{err}"
+        );
     }
 
     #[test]

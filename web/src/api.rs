@@ -145,8 +145,5 @@ pub fn publish(app: &Shared) {
         );
     }
     set(&object, "probabilities", rows);
-    let now = web_sys::window()
-        .and_then(|w| w.performance())
-        .map_or(0.0, |p| p.now());
-    set(&object, "answeredAt", now);
+    set(&object, "answeredAt", app::now());
 }

@@ -65,7 +65,7 @@ pub struct App {
     pub stats: api::Stats,
 }
 
-fn now() -> f64 {
+pub(crate) fn now() -> f64 {
     web_sys::window()
         .and_then(|w| w.performance())
         .map_or(0.0, |p| p.now())

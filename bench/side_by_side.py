@@ -76,7 +76,7 @@ def main():
     out += [
         "",
         "\"ours ÷ it\" is our speed relative to that PyTorch column (throughput ratio, or the "
-        "inverse latency ratio): below 1× we are slower. Training: Adam lr 2e-3 with every "
+        "inverse latency ratio): below 1× we are slower. Training: Adam lr 1e-3 with every "
         "gradient tensor clipped to norm 1, BCE-with-logits on the last step, random inputs "
         "drawn inside the timed step on both sides. Inference: a fresh network, one sequence, "
         "every prefix's answer (PyTorch under `torch.inference_mode()`).",

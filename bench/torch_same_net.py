@@ -12,7 +12,7 @@ The network is model/src/{network,lstm}.rs layer for layer (default DigitSeqConf
     linear 64->10 after every step          "has digit d appeared so far?"
 
 The training step is ours (trainer/src/training.rs): batch 64 of length-10 sequences, mean
-binary cross-entropy with logits of the LAST step against 10 binary labels, Adam (lr 2e-3,
+binary cross-entropy with logits of the LAST step against 10 binary labels, Adam (lr 1e-3,
 betas 0.9/0.999, eps 1e-5 = burn's default, not torch's 1e-8), and burn's gradient clipping
 `Norm(1.0)`, which burn applies to EACH parameter tensor separately (not one global norm), so
 it is done per tensor here too. Inputs are random, drawn inside the timed region on both
@@ -204,7 +204,7 @@ def main():
     p.add_argument("--infer-runs", type=int, default=20)
     p.add_argument("--lengths", default="3,10,30", help="inference sequence lengths")
     p.add_argument("--lstm", choices=["fused", "nn"], default="fused")
-    p.add_argument("--lr", type=float, default=2e-3)
+    p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--no-breakdown", action="store_true", help="skip the CNN/LSTM split")
     p.add_argument("--ours", help="our `trainer bench --json` report: its parameter count must match")
     p.add_argument("--seed", type=int, default=0)

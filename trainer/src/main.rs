@@ -139,7 +139,7 @@ struct TrainArgs {
     valid_sequences: usize,
     #[arg(long, default_value_t = 64)]
     batch_size: usize,
-    #[arg(long, default_value_t = 2e-3)]
+    #[arg(long, default_value_t = 1e-3)]
     lr: f64,
     #[arg(long, default_value_t = 42)]
     seed: u64,

@@ -89,6 +89,7 @@ pub fn bench(
     let mut model = Trainee {
         net: config.init(&train_device),
         noise_rate: 0.0,
+        only_digit: None,
     };
     let images = |d: &Device| {
         Tensor::<4>::random(
@@ -112,7 +113,9 @@ pub fn bench(
             clean: targets.clone(),
         };
         let out = TrainStep::step(&model, batch);
-        model = model.clone().optimize(&mut optim, learning_rate.into(), out.grads);
+        model = model
+            .clone()
+            .optimize(&mut optim, learning_rate.into(), out.grads);
     });
 
     let net = &model.net;

@@ -117,7 +117,7 @@ impl<'a> RunMetrics<'a> {
             "# Training run\n\n\
              - device: {}\n- epochs: {}, {} sequences each, batch {}, lr {}, seed {}\n\
              - weak supervision rate: {} (noise-corrected loss: {})\n\
-             - augmentation: {}; started from: {}\n\
+             - augmentation: {}; started from: {}; answers trained: {}\n\
              - training time: {:.0} s ({:.0} sequences/s)\n\n\
              ## Fixed test set ({} sequences)\n\n\
              | question | accuracy | precision | recall | F1 |\n|---|---|---|---|---|\n\
@@ -136,6 +136,8 @@ impl<'a> RunMetrics<'a> {
             c.noise_correction,
             c.augment.map_or("none".to_string(), |a| format!("{a:?}")),
             c.init_from.as_deref().unwrap_or("random weights"),
+            c.only_digit
+                .map_or("all ten digits".to_string(), |d| format!("digit {d} only")),
             self.train_seconds,
             self.sequences_per_second,
             t.sequences,

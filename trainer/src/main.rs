@@ -111,6 +111,13 @@ enum Command {
     },
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Augment {
+    Auto,
+    On,
+    Off,
+}
+
 #[derive(Args, Clone)]
 struct TrainArgs {
     /// Directory holding the four MNIST IDX files (raw or .gz).
@@ -150,10 +157,11 @@ struct TrainArgs {
     /// Train with plain cross-entropy even when --wsr > 0.
     #[arg(long)]
     no_noise_correction: bool,
-    /// Train on undistorted MNIST digits (by default each training digit is randomly
-    /// rotated, slanted, scaled, shifted and made bolder or thinner a little).
-    #[arg(long)]
-    no_augment: bool,
+    /// Distort training digits a little (rotation, slant, size, shift, stroke weight).
+    /// `auto`: only when fine-tuning (--init-from); from random weights distorted digits
+    /// kept the network on its first plateau for over an epoch.
+    #[arg(long, value_enum, default_value = "auto")]
+    augment: Augment,
     #[arg(long, default_value_t = 3)]
     min_len: usize,
     #[arg(long, default_value_t = 30)]
@@ -217,7 +225,14 @@ impl TrainArgs {
         .with_learning_rate(self.lr)
         .with_seed(self.seed)
         .with_noise_correction(!self.no_noise_correction)
-        .with_augment((!self.no_augment).then_some(AugmentSpec::MILD))
+        .with_augment(
+            match self.augment {
+                Augment::On => true,
+                Augment::Off => false,
+                Augment::Auto => self.init_from.is_some(),
+            }
+            .then_some(AugmentSpec::MILD),
+        )
         .with_workers(self.workers)
         .with_only_digit(self.only_digit.map(usize::from))
         .with_init_from(self.init_from.as_ref().map(|p| p.display().to_string()))

@@ -58,7 +58,7 @@ pub struct TrainConfig {
     #[config(default = true)]
     pub noise_correction: bool,
     /// Distortions applied to training digits (none: plain MNIST).
-    #[config(default = "Some(AugmentSpec::MILD)")]
+    #[config(default = "None")]
     pub augment: Option<AugmentSpec>,
     /// Start from these exported weights (a directory with model.bpk + model.json) instead
     /// of random ones: fine-tuning, e.g. with augmentation, a model trained without.

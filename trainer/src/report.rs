@@ -122,7 +122,7 @@ impl<'a> RunMetrics<'a> {
              ## Fixed test set ({} sequences)\n\n\
              | question | accuracy | precision | recall | F1 |\n|---|---|---|---|---|\n\
              | contains a 4 | {:.2}% | {:.2}% | {:.2}% | {:.4} |\n\
-             | macro, all ten digits | {:.2}% | | | {:.4} |\n\n\
+             | macro, all ten digits | {} | | | {} |\n\n\
              ## Digit-4 accuracy by sequence length\n\n\
              {} fixed sequences of each length, from the MNIST test digits.\n\n\
              | length | sequences | accuracy |\n|---|---|---|\n",
@@ -145,8 +145,13 @@ impl<'a> RunMetrics<'a> {
             100.0 * t.digit4.precision,
             100.0 * t.digit4.recall,
             t.digit4.f1,
-            100.0 * t.macro_accuracy,
-            t.macro_f1,
+            // The nine untrained answers of an --only-digit run would make the mean noise.
+            c.only_digit
+                .map_or(format!("{:.2}%", 100.0 * t.macro_accuracy), |d| {
+                    format!("not trained (only digit {d})")
+                }),
+            c.only_digit
+                .map_or(format!("{:.4}", t.macro_f1), |_| "–".to_string()),
             crate::evaluate::PER_LENGTH,
         );
         for l in &t.by_length {

@@ -7,7 +7,6 @@
 use std::time::Instant;
 
 use burn::module::Module;
-
 use burn::prelude::*;
 use burn::tensor::Distribution;
 use burn::train::TrainStep;

@@ -113,6 +113,14 @@ impl<'a> RunMetrics<'a> {
     pub fn summary(&self) -> String {
         let t = self.test;
         let c = self.config;
+        // The nine untrained answers of an --only-digit run would make the mean noise.
+        let (macro_accuracy, macro_f1) = match c.only_digit {
+            None => (
+                format!("{:.2}%", 100.0 * t.macro_accuracy),
+                format!("{:.4}", t.macro_f1),
+            ),
+            Some(d) => (format!("not trained (only digit {d})"), "–".to_string()),
+        };
         let mut s = format!(
             "# Training run\n\n\
              - device: {}\n- epochs: {}, {} sequences each, batch {}, lr {}, seed {}\n\
@@ -145,13 +153,8 @@ impl<'a> RunMetrics<'a> {
             100.0 * t.digit4.precision,
             100.0 * t.digit4.recall,
             t.digit4.f1,
-            // The nine untrained answers of an --only-digit run would make the mean noise.
-            c.only_digit
-                .map_or(format!("{:.2}%", 100.0 * t.macro_accuracy), |d| {
-                    format!("not trained (only digit {d})")
-                }),
-            c.only_digit
-                .map_or(format!("{:.4}", t.macro_f1), |_| "–".to_string()),
+            macro_accuracy,
+            macro_f1,
             crate::evaluate::PER_LENGTH,
         );
         for l in &t.by_length {

@@ -21,7 +21,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ARTIFACTS, DIST, ROOT, serveDist, launch, openPage, waitReady } from './harness.mjs';
+import { ARTIFACTS, DIST, ROOT, serveDist, launch, openPage, strokeWithMouse, waitReady } from './harness.mjs';
 import { DEFAULTS, makeSequence } from './strokes.mjs';
 
 const DIGITS = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
@@ -80,13 +80,7 @@ export async function drawWithMouse(page, seq, geometry, { input = 'cdp', inFlig
   const { box, scale } = geometry;
   const css = ([x, y]) => [box.x + x * scale, box.y + y * scale];
   if (input === 'playwright') {
-    for (const stroke of seq.strokes) {
-      const pts = stroke.map(css);
-      await page.mouse.move(...pts[0]);
-      await page.mouse.down();
-      for (const p of pts.slice(1)) await page.mouse.move(...p);
-      await page.mouse.up();
-    }
+    for (const stroke of seq.strokes) await strokeWithMouse(page, stroke.map(css));
     return;
   }
   if (!sessions.has(page)) sessions.set(page, await page.context().newCDPSession(page));
@@ -309,10 +303,6 @@ export function markdown(report) {
   return lines.join('\n');
 }
 
-/**
- * Draws `n` sequences of `seed` on `page` and scores them. `onSequence(row, seq)` is called
- * after each; `shoot(row)` may return a screenshot path for a failure.
- */
 /** The 28×28 images the network read at `positions`, as PNG data URLs. */
 export async function cropImages(page, positions) {
   return page.evaluate((ps) => {
@@ -321,12 +311,20 @@ export async function cropImages(page, positions) {
   }, positions);
 }
 
-/** Positions whose digit was misread: a first occurrence not recognised, or a wrong digit
+/** Drawn digits that were misread: a first occurrence not recognised, or a wrong digit
  * switched on. */
-export function misreadPositions(row) {
-  return row.instances.filter((i) => i.recognised === false || i.switchedOn.length).map((i) => i.position);
+export function misreadInstances(row) {
+  return row.instances.filter((i) => i.recognised === false || i.switchedOn.length);
 }
 
+export function misreadPositions(row) {
+  return misreadInstances(row).map((i) => i.position);
+}
+
+/**
+ * Draws `n` sequences of `seed` on `page` and scores them. `onSequence(row, seq)` is called
+ * after each; `shoot(row)` may return a screenshot path for a failure.
+ */
 export async function runSequences(page, {
   n, indices, seed, input = 'cdp', spacing = 'bbox', variation = 1, onSequence, shoot, saveCrops,
 } = {}) {
@@ -459,8 +457,7 @@ async function main() {
       onSequence: (row) => {
         ok4 += row.fourOk ? 1 : 0;
         done++;
-        const misread = row.instances.filter((i) => i.recognised === false || i.switchedOn.length)
-          .map((i) => `#${i.position} ${i.digit}/${i.style}→${i.switchedOn.join('') || '?'}`);
+        const misread = misreadInstances(row).map((i) => `#${i.position} ${i.digit}/${i.style}→${i.switchedOn.join('') || '?'}`);
         const flag = [!row.fourOk && '4✗', !row.segmentationOk && `seg ${row.crops}`, misread.length && `misread ${misread.join(' ')}`,
           row.missed.length && `missed ${row.missed.join('')}`, row.hallucinated.length && `extra ${row.hallucinated.join('')}`]
           .filter(Boolean).join(', ');

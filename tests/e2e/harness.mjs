@@ -113,16 +113,18 @@ function interpolate(points, box, steps = 6) {
   return out;
 }
 
+/** One stroke through CSS points with page.mouse: move to the start, press, move, release. */
+export async function strokeWithMouse(page, pts) {
+  await page.mouse.move(...pts[0]);
+  await page.mouse.down();
+  for (const p of pts.slice(1)) await page.mouse.move(...p);
+  await page.mouse.up();
+}
+
 export async function drawWithMouse(page, digits) {
   const boxes = await padBoxes(page, digits.length);
   for (const [i, d] of digits.entries()) {
-    for (const stroke of SHAPES[d]) {
-      const pts = interpolate(stroke, boxes[i]);
-      await page.mouse.move(...pts[0]);
-      await page.mouse.down();
-      for (const p of pts.slice(1)) await page.mouse.move(...p);
-      await page.mouse.up();
-    }
+    for (const stroke of SHAPES[d]) await strokeWithMouse(page, interpolate(stroke, boxes[i]));
   }
 }
 

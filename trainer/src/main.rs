@@ -154,9 +154,10 @@ struct TrainArgs {
     /// `sweep` takes a comma-separated list.
     #[arg(long, value_delimiter = ',')]
     wsr: Vec<f64>,
-    /// Train with plain cross-entropy even when --wsr > 0.
+    /// With --wsr > 0, train on the noise-corrected likelihood instead of plain
+    /// cross-entropy (slower to leave the first plateau; see the README).
     #[arg(long)]
-    no_noise_correction: bool,
+    noise_correction: bool,
     /// Distort training digits a little (rotation, slant, size, shift, stroke weight).
     /// `auto`: only when fine-tuning (--init-from); from random weights distorted digits
     /// kept the network on its first plateau for over an epoch.
@@ -224,7 +225,7 @@ impl TrainArgs {
         .with_batch_size(self.batch_size)
         .with_learning_rate(self.lr)
         .with_seed(self.seed)
-        .with_noise_correction(!self.no_noise_correction)
+        .with_noise_correction(self.noise_correction)
         .with_augment(
             match self.augment {
                 Augment::On => true,

@@ -95,15 +95,27 @@ impl<'a> RunMetrics<'a> {
             serde_json::to_string_pretty(self)?,
         )?;
         std::fs::write(run_dir.join("summary.md"), self.summary())?;
+        // Under weak supervision the training curve is judged against the flipped labels
+        // (a perfect model scores 1 − WSR there); validation is against the true ones.
+        let train_label = if self.config.wsr > 0.0 {
+            format!(
+                "train, labels flipped at WSR {} (moving average)",
+                self.config.wsr
+            )
+        } else {
+            "train (moving average)".to_string()
+        };
         plot(
             &run_dir.join("accuracy.png"),
             "Accuracy, digit 4 (%)",
+            &train_label,
             &self.train_accuracy,
             &self.valid_accuracy_per_epoch,
         )?;
         plot(
             &run_dir.join("loss.png"),
             "Loss",
+            &train_label,
             &self.train_loss,
             &self.valid_loss_per_epoch,
         )?;
@@ -190,7 +202,13 @@ fn register_font() {
 }
 
 /// Training values per step (raw, light, and a moving average) and validation per epoch.
-fn plot(path: &Path, title: &str, train: &Curve, valid_per_epoch: &[f64]) -> anyhow::Result<()> {
+fn plot(
+    path: &Path,
+    title: &str,
+    train_label: &str,
+    train: &Curve,
+    valid_per_epoch: &[f64],
+) -> anyhow::Result<()> {
     register_font();
     let root = BitMapBackend::new(path, (900, 500)).into_drawing_area();
     root.fill(&WHITE)?;
@@ -221,7 +239,7 @@ fn plot(path: &Path, title: &str, train: &Curve, valid_per_epoch: &[f64]) -> any
         .map(|(i, w)| (i + window / 2, w.iter().sum::<f64>() / window as f64));
     chart
         .draw_series(LineSeries::new(smooth, BLUE.stroke_width(2)))?
-        .label("train (moving average)")
+        .label(train_label)
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLUE));
     let valid_points = train
         .epoch_ends
@@ -230,7 +248,7 @@ fn plot(path: &Path, title: &str, train: &Curve, valid_per_epoch: &[f64]) -> any
         .map(|(&s, &v)| (s.min(steps), v));
     chart
         .draw_series(LineSeries::new(valid_points.clone(), RED.stroke_width(2)))?
-        .label("validation (per epoch)")
+        .label("validation, true labels (per epoch)")
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], RED));
     chart.draw_series(valid_points.map(|p| Circle::new(p, 4, RED.filled())))?;
     chart

@@ -132,6 +132,11 @@ struct TrainArgs {
     /// Keep the currently exported weights.
     #[arg(long)]
     no_export: bool,
+    /// Replace the weights in --export-dir even when they score better on the fixed test
+    /// set (all ten digits) than this run's; without it such a run exports into
+    /// <run-dir>/export instead.
+    #[arg(long)]
+    force_export: bool,
     #[arg(long, value_enum, default_value = "auto")]
     device: DeviceChoice,
     /// Continue the run in --run-dir from its last checkpoint, with its saved config.
@@ -392,13 +397,29 @@ fn train_and_export(args: &TrainArgs) -> anyhow::Result<()> {
                 "seed": config.seed,
             },
         });
-        let manifest = export::export(net, &config.model, metrics, &args.export_dir)?;
+        let fallback = args.run_dir.join("export");
+        let dir = match export::destination(&args.export_dir, &fallback, report.macro_accuracy) {
+            export::Destination::KeptBetter { dir, existing } if !args.force_export => {
+                eprintln!(
+                    "kept the weights in {}: they score {:.2}% over all ten digits on the fixed \
+                     test set, this run {:.2}%. This run's weights go to {} (pass \
+                     --force-export to replace them anyway).",
+                    args.export_dir.display(),
+                    100.0 * existing,
+                    100.0 * report.macro_accuracy,
+                    dir.display()
+                );
+                dir
+            }
+            _ => args.export_dir.as_path(),
+        };
+        let manifest = export::export(net, &config.model, metrics, dir)?;
         println!(
             "exported {} ({} bytes, sha256 {}) to {}",
             manifest.weights_file,
             manifest.weights_bytes,
             manifest.weights_sha256,
-            args.export_dir.display()
+            dir.display()
         );
     }
     Ok(())

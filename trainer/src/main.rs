@@ -398,8 +398,19 @@ fn train_and_export(args: &TrainArgs) -> anyhow::Result<()> {
             },
         });
         let fallback = args.run_dir.join("export");
-        let dir = match export::destination(&args.export_dir, &fallback, report.macro_accuracy) {
-            export::Destination::KeptBetter { dir, existing } if !args.force_export => {
+        let destination = export::destination(&args.export_dir, &fallback, report.macro_accuracy);
+        let dir = match destination {
+            export::Destination::KeptBetter { existing, .. } if args.force_export => {
+                eprintln!(
+                    "replacing better weights in {} ({:.2}% over all ten digits, this run \
+                     {:.2}%), as --force-export asks",
+                    args.export_dir.display(),
+                    100.0 * existing,
+                    100.0 * report.macro_accuracy,
+                );
+                args.export_dir.as_path()
+            }
+            export::Destination::KeptBetter { dir, existing } => {
                 eprintln!(
                     "kept the weights in {}: they score {:.2}% over all ten digits on the fixed \
                      test set, this run {:.2}%. This run's weights go to {} (pass \
@@ -411,7 +422,7 @@ fn train_and_export(args: &TrainArgs) -> anyhow::Result<()> {
                 );
                 dir
             }
-            _ => args.export_dir.as_path(),
+            export::Destination::Replace(dir) => dir,
         };
         let manifest = export::export(net, &config.model, metrics, dir)?;
         println!(

@@ -70,7 +70,8 @@ fn agent() -> ureq::Agent {
         .build()
 }
 
-fn download(agent: &ureq::Agent, url: &str) -> Result<Vec<u8>, ureq::Error> {
+/// The body at `url`. Boxed: ureq's error is large and travels up several calls.
+fn download(agent: &ureq::Agent, url: &str) -> Result<Vec<u8>, Box<ureq::Error>> {
     let mut bytes = Vec::new();
     agent
         .get(url)
@@ -179,7 +180,7 @@ pub fn fetch(dir: &Path) -> Result<Vec<String>, FetchError> {
                     }
                 },
                 Err(e) => {
-                    reachable = !matches!(e, ureq::Error::Transport(_));
+                    reachable = !matches!(*e, ureq::Error::Transport(_));
                     attempts.push(format!("{url}: {e}"));
                     still.push((name, sha));
                 }

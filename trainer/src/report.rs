@@ -179,11 +179,18 @@ impl<'a> RunMetrics<'a> {
         }
         s += "\n## Every digit\n\n| digit | accuracy | F1 | share of sequences containing it |\n|---|---|---|---|\n";
         for d in &t.per_digit {
+            let trained = c.only_digit.is_none_or(|only| d.digit == only);
+            let (accuracy, f1) = if trained {
+                (
+                    format!("{:.2}%", 100.0 * d.accuracy),
+                    format!("{:.4}", d.f1),
+                )
+            } else {
+                ("not trained".to_string(), "–".to_string())
+            };
             s += &format!(
-                "| {} | {:.2}% | {:.4} | {:.1}% |\n",
+                "| {} | {accuracy} | {f1} | {:.1}% |\n",
                 d.digit,
-                100.0 * d.accuracy,
-                d.f1,
                 100.0 * d.positive_rate
             );
         }
@@ -259,4 +266,46 @@ fn plot(
         .draw()?;
     root.present()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evaluate::Tally;
+    use digitseq_model::DigitSeqConfig;
+
+    fn summary_of(config: &TrainConfig) -> String {
+        let mut tally = Tally::new();
+        // One sequence of length 3 with a 4 in it, answered right for every digit.
+        let mut labels = vec![false; 10];
+        labels[4] = true;
+        let probs: Vec<f32> = labels.iter().map(|&l| if l { 0.9 } else { 0.1 }).collect();
+        tally.add(3, &probs, &labels);
+        let test = tally.report();
+        RunMetrics {
+            config,
+            device: "test",
+            train_seconds: 1.0,
+            sequences_per_second: 1.0,
+            test: &test,
+            train_accuracy: Curve::default(),
+            train_loss: Curve::default(),
+            valid_accuracy_per_epoch: vec![],
+            valid_loss_per_epoch: vec![],
+        }
+        .summary()
+    }
+
+    #[test]
+    fn a_one_digit_run_reports_only_the_answer_it_trained() {
+        let all = summary_of(&TrainConfig::new(DigitSeqConfig::new()));
+        assert!(all.contains("| macro, all ten digits | 100.00% |"), "{all}");
+        assert!(!all.contains("not trained"), "{all}");
+
+        let one = summary_of(&TrainConfig::new(DigitSeqConfig::new()).with_only_digit(Some(4)));
+        assert!(one.contains("| contains a 4 | 100.00% |"), "{one}");
+        assert!(one.contains("not trained (only digit 4)"), "{one}");
+        assert!(one.contains("| 4 | 100.00% |"), "{one}");
+        assert_eq!(one.matches("| not trained | – |").count(), 9, "{one}");
+    }
 }

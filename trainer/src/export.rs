@@ -26,38 +26,20 @@ pub fn export(
 }
 
 /// The all-ten mean accuracy on the fixed test set of the pair exported in `dir`, as its
-/// manifest records it; `None` when there is no readable manifest or it has no such figure.
+/// manifest records it; `None` when there is no valid manifest or it has no such figure.
 pub fn exported_macro_accuracy(dir: &Path) -> Option<f64> {
     let json = std::fs::read_to_string(dir.join(MANIFEST_FILE)).ok()?;
-    let manifest: Manifest = serde_json::from_str(&json).ok()?;
-    manifest.metrics.get("macro_accuracy")?.as_f64()
+    Manifest::parse(&json)
+        .ok()?
+        .metrics
+        .get("macro_accuracy")?
+        .as_f64()
 }
 
-/// Where a finished run's weights go: `dir`, unless `dir` already holds weights that answer
-/// the page's ten questions better on the fixed test set; then `fallback`, so that a weaker
-/// (or one-digit) run never silently replaces them and is not lost either.
-pub fn destination<'a>(
-    dir: &'a Path,
-    fallback: &'a Path,
-    new_macro_accuracy: f64,
-) -> Destination<'a> {
-    match exported_macro_accuracy(dir) {
-        Some(existing) if existing > new_macro_accuracy => Destination::KeptBetter {
-            dir: fallback,
-            existing,
-        },
-        _ => Destination::Replace(dir),
-    }
-}
-
-#[derive(Debug, PartialEq)]
-pub enum Destination<'a> {
-    Replace(&'a Path),
-    /// The exported pair scored `existing`; the new one goes to `dir` instead.
-    KeptBetter {
-        dir: &'a Path,
-        existing: f64,
-    },
+/// The score of the weights already in `dir` when they answer the page's ten questions
+/// better than a new run's `new_macro_accuracy`: those must not be silently replaced.
+pub fn better_exported(dir: &Path, new_macro_accuracy: f64) -> Option<f64> {
+    exported_macro_accuracy(dir).filter(|&existing| existing > new_macro_accuracy)
 }
 
 /// Loads an exported pair from `dir`.
@@ -108,33 +90,17 @@ mod tests {
     #[test]
     fn a_weaker_run_does_not_replace_better_exported_weights() {
         let dir = tempfile::tempdir().unwrap();
-        let fallback = dir.path().join("run-export");
         let device = Device::flex();
         let config = DigitSeqConfig::new().with_embed_dim(16).with_lstm_hidden(8);
         // Nothing exported yet: replace.
-        assert_eq!(
-            destination(dir.path(), &fallback, 0.5),
-            Destination::Replace(dir.path())
-        );
+        assert_eq!(better_exported(dir.path(), 0.5), None);
         let metrics = serde_json::json!({ "macro_accuracy": 0.99 });
         export(config.init(&device), &config, metrics, dir.path()).unwrap();
         assert_eq!(exported_macro_accuracy(dir.path()), Some(0.99));
-        assert_eq!(
-            destination(dir.path(), &fallback, 0.86),
-            Destination::KeptBetter {
-                dir: &fallback,
-                existing: 0.99
-            }
-        );
-        assert_eq!(
-            destination(dir.path(), &fallback, 0.995),
-            Destination::Replace(dir.path())
-        );
+        assert_eq!(better_exported(dir.path(), 0.86), Some(0.99));
+        assert_eq!(better_exported(dir.path(), 0.995), None);
         // A manifest without the figure (or unreadable) protects nothing.
         std::fs::write(dir.path().join(MANIFEST_FILE), "not json").unwrap();
-        assert_eq!(
-            destination(dir.path(), &fallback, 0.1),
-            Destination::Replace(dir.path())
-        );
+        assert_eq!(better_exported(dir.path(), 0.1), None);
     }
 }

@@ -397,10 +397,11 @@ fn train_and_export(args: &TrainArgs) -> anyhow::Result<()> {
                 "seed": config.seed,
             },
         });
+        // Weights that answer the page better are never silently replaced, nor is this
+        // run lost: it goes beside the run instead.
         let fallback = args.run_dir.join("export");
-        let destination = export::destination(&args.export_dir, &fallback, report.macro_accuracy);
-        let dir = match destination {
-            export::Destination::KeptBetter { existing, .. } if args.force_export => {
+        let dir = match export::better_exported(&args.export_dir, report.macro_accuracy) {
+            Some(existing) if args.force_export => {
                 eprintln!(
                     "replacing better weights in {} ({:.2}% over all ten digits, this run \
                      {:.2}%), as --force-export asks",
@@ -410,7 +411,7 @@ fn train_and_export(args: &TrainArgs) -> anyhow::Result<()> {
                 );
                 args.export_dir.as_path()
             }
-            export::Destination::KeptBetter { dir, existing } => {
+            Some(existing) => {
                 eprintln!(
                     "kept the weights in {}: they score {:.2}% over all ten digits on the fixed \
                      test set, this run {:.2}%. This run's weights go to {} (pass \
@@ -418,11 +419,11 @@ fn train_and_export(args: &TrainArgs) -> anyhow::Result<()> {
                     args.export_dir.display(),
                     100.0 * existing,
                     100.0 * report.macro_accuracy,
-                    dir.display()
+                    fallback.display()
                 );
-                dir
+                fallback.as_path()
             }
-            export::Destination::Replace(dir) => dir,
+            None => args.export_dir.as_path(),
         };
         let manifest = export::export(net, &config.model, metrics, dir)?;
         println!(

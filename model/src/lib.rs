@@ -4,6 +4,9 @@
 //! Backend-free: callers pick the device (`flex`, `wgpu`, `webgpu`) and pass it in.
 
 pub mod config;
+mod conv;
+#[cfg(feature = "flex-training")]
+pub mod conv_kernel;
 pub mod lstm;
 pub mod network;
 pub mod preprocess;

@@ -4,6 +4,7 @@ use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
 use burn::nn::{Linear, LinearConfig, Relu};
 use burn::prelude::*;
 
+use crate::conv;
 use crate::lstm::{FusedLstm, LstmState};
 use crate::{DigitSeqConfig, IMAGE_SIDE, MNIST_MEAN, MNIST_STD};
 
@@ -56,13 +57,9 @@ impl DigitSeqNet {
         let [n, h, w] = digits.dims();
         debug_assert_eq!([h, w], [IMAGE_SIDE, IMAGE_SIDE]);
         let x = ((digits - MNIST_MEAN) / MNIST_STD).reshape([n, 1, h, w]);
-        let x = self
-            .pool
-            .forward(self.activation.forward(self.conv1.forward(x)));
-        let x = self
-            .pool
-            .forward(self.activation.forward(self.conv2.forward(x)));
-        let x = self.activation.forward(self.conv3.forward(x));
+        let x = conv::conv_relu_pool(&self.conv1, &self.pool, x);
+        let x = conv::conv_relu_pool(&self.conv2, &self.pool, x);
+        let x = conv::conv_relu(&self.conv3, x);
         let x = x.flatten::<2>(1, 3);
         self.activation.forward(self.embed.forward(x))
     }

@@ -1,0 +1,667 @@
+//! A "valid" 2-D convolution (stride 1, no padding, no dilation, one group) and its gradients
+//! on plain `f32` slices in NCHW layout, as im2row + one matrix product per chunk of samples.
+//!
+//! Why it exists: burn `flex` computes a convolution's weight gradient as another
+//! convolution whose kernel is the whole output gradient (26×26 for our first layer) over
+//! `batch` channels, which took ~70% of a training step. As im2row + gemm every gradient is
+//! one well-shaped matrix product. Samples are split into chunks run in parallel (rayon);
+//! each chunk's products run single-threaded in `gemm`, and the weight and bias gradients of
+//! the chunks are summed at the end.
+
+use rayon::prelude::*;
+
+/// Sizes of one convolution: input `[batch, c_in, h, w]`, weight `[c_out, c_in, kh, kw]`,
+/// output `[batch, c_out, h - kh + 1, w - kw + 1]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConvShape {
+    pub batch: usize,
+    pub c_in: usize,
+    pub h: usize,
+    pub w: usize,
+    pub c_out: usize,
+    pub kh: usize,
+    pub kw: usize,
+}
+
+impl ConvShape {
+    pub fn out_h(&self) -> usize {
+        self.h - self.kh + 1
+    }
+    pub fn out_w(&self) -> usize {
+        self.w - self.kw + 1
+    }
+    /// Output positions per sample and channel.
+    fn positions(&self) -> usize {
+        self.out_h() * self.out_w()
+    }
+    /// Length of one patch: every input value one output position reads.
+    fn patch(&self) -> usize {
+        self.c_in * self.kh * self.kw
+    }
+    fn input_len(&self) -> usize {
+        self.c_in * self.h * self.w
+    }
+    fn output_len(&self) -> usize {
+        self.c_out * self.positions()
+    }
+    pub fn weight_len(&self) -> usize {
+        self.c_out * self.patch()
+    }
+    /// Samples per parallel chunk: enough rows that the products are well shaped, few
+    /// enough that a chunk's patches (~1 MB) stay in cache.
+    fn chunk(&self) -> usize {
+        (256 * 1024 / (self.positions() * self.patch()).max(1)).clamp(1, 64)
+    }
+}
+
+/// Gradients of one convolution.
+pub struct ConvGrads {
+    /// `None` unless asked for (the network's input needs none).
+    pub x: Option<Vec<f32>>,
+    pub weight: Vec<f32>,
+    pub bias: Vec<f32>,
+}
+
+/// Output of the convolution, `[batch, c_out, out_h, out_w]`.
+pub fn forward(x: &[f32], weight: &[f32], bias: &[f32], s: ConvShape) -> Vec<f32> {
+    assert_eq!(bias.len(), s.c_out);
+    let p = s.positions();
+    let mut out = vec![0.0; s.batch * s.output_len()];
+    let chunk = s.chunk();
+    conv_rows(
+        x,
+        weight,
+        s,
+        out.par_chunks_mut(chunk * s.output_len()),
+        |planes, out| {
+            let rows = planes.len() / s.c_out;
+            for (i, out) in out.chunks_mut(s.output_len()).enumerate() {
+                for (c, (plane, &b)) in out.chunks_mut(p).zip(bias).enumerate() {
+                    let from = &planes[c * rows + i * p..c * rows + (i + 1) * p];
+                    for (v, &f) in plane.iter_mut().zip(from) {
+                        *v = f + b;
+                    }
+                }
+            }
+        },
+    );
+    out
+}
+
+/// Marks a pooled value whose window had nothing above zero: ReLU passes no gradient.
+const NO_WINNER: u8 = u8::MAX;
+
+/// `max_pool_2×2(relu(conv(x)))`, as the network's first two blocks: the values,
+/// `[batch, c_out, out_h / 2, out_w / 2]` (an odd last row or column is dropped, as burn's
+/// and PyTorch's floor mode), and for each which of its window's four positions (row-major)
+/// won, or [`NO_WINNER`]: all the backward pass needs to know.
+pub struct Pooled {
+    pub values: Vec<f32>,
+    pub winners: Vec<u8>,
+}
+
+impl ConvShape {
+    /// Output size of the 2×2 pooling.
+    pub fn pooled_h(&self) -> usize {
+        self.out_h() / 2
+    }
+    pub fn pooled_w(&self) -> usize {
+        self.out_w() / 2
+    }
+    fn pooled_len(&self) -> usize {
+        self.c_out * self.pooled_h() * self.pooled_w()
+    }
+}
+
+pub fn forward_relu_pool(x: &[f32], weight: &[f32], bias: &[f32], s: ConvShape) -> Pooled {
+    assert_eq!(bias.len(), s.c_out);
+    let (p, ow, pw) = (s.positions(), s.out_w(), s.pooled_w());
+    let len = s.batch * s.pooled_len();
+    let (mut values, mut winners) = (vec![0.0; len], vec![NO_WINNER; len]);
+    let chunk = s.chunk();
+    let outputs = values
+        .par_chunks_mut(chunk * s.pooled_len())
+        .zip(winners.par_chunks_mut(chunk * s.pooled_len()));
+    conv_rows(x, weight, s, outputs, |planes, (values, winners)| {
+        let rows = planes.len() / s.c_out;
+        let sample = |i| i * s.pooled_len()..(i + 1) * s.pooled_len();
+        for i in 0..values.len() / s.pooled_len() {
+            let (values, winners) = (&mut values[sample(i)], &mut winners[sample(i)]);
+            for (c, &b) in bias.iter().enumerate() {
+                let plane = &planes[c * rows + i * p..c * rows + (i + 1) * p];
+                for py in 0..s.pooled_h() {
+                    for px in 0..pw {
+                        let top_left = 2 * py * ow + 2 * px;
+                        let window = [top_left, top_left + 1, top_left + ow, top_left + ow + 1];
+                        let (mut best, mut won) = (0.0, NO_WINNER);
+                        for (w, pos) in window.into_iter().enumerate() {
+                            let v = plane[pos] + b;
+                            if v > best {
+                                (best, won) = (v, w as u8);
+                            }
+                        }
+                        let j = (c * s.pooled_h() + py) * pw + px;
+                        (values[j], winners[j]) = (best, won);
+                    }
+                }
+            }
+        }
+    });
+    Pooled { values, winners }
+}
+
+/// The convolution chunk by chunk: each chunk's result as `planes[c_out, samples · p]` (no
+/// bias yet; sample i's channel c is `planes[c][i·p..(i + 1)·p]`), with that chunk's share
+/// of the outputs, to `emit`.
+fn conv_rows<O: Send>(
+    x: &[f32],
+    weight: &[f32],
+    s: ConvShape,
+    outputs: impl IndexedParallelIterator<Item = O>,
+    emit: impl Fn(&[f32], O) + Sync,
+) {
+    check(x, weight, s);
+    let (p, k) = (s.positions(), s.patch());
+    x.par_chunks(s.chunk() * s.input_len())
+        .zip(outputs)
+        .for_each_init(
+            || (Vec::new(), Vec::new()),
+            |(patches, out_rows), (x, out)| {
+                let samples = x.len() / s.input_len();
+                let rows = samples * p;
+                im2row(x, s, samples, patches);
+                // planesᵀ[rows, c_out] = patches[rows, k] · weight[c_out, k]ᵀ: one product
+                // for the whole chunk, written transposed (gemm handles the strides).
+                out_rows.resize(rows * s.c_out, 0.0);
+                matmul(
+                    (rows, s.c_out, k),
+                    Strided(&mut out_rows[..rows * s.c_out], 1, rows),
+                    Strided(patches, k, 1),
+                    Strided(weight, 1, k),
+                    false,
+                );
+                emit(&out_rows[..rows * s.c_out], out);
+            },
+        );
+}
+
+/// The gradient arriving at the convolution's output.
+#[derive(Clone, Copy)]
+pub enum OutputGrad<'a> {
+    /// Of the output itself, `[batch, c_out, out_h, out_w]`.
+    Dense(&'a [f32]),
+    /// Of [`forward_relu_pool`]'s values, with its winners: each goes to the position that
+    /// won its window, none where nothing was above zero.
+    Pooled { grad: &'a [f32], winners: &'a [u8] },
+}
+
+impl OutputGrad<'_> {
+    /// Values per sample.
+    fn sample_len(&self, s: ConvShape) -> usize {
+        match self {
+            OutputGrad::Dense(_) => s.output_len(),
+            OutputGrad::Pooled { .. } => s.pooled_len(),
+        }
+    }
+}
+
+/// Gradients of the convolution given its output's gradient; the input's only if `want_x`.
+pub fn backward(
+    x: &[f32],
+    weight: &[f32],
+    grad: OutputGrad,
+    s: ConvShape,
+    want_x: bool,
+) -> ConvGrads {
+    check(x, weight, s);
+    let chunk = s.chunk();
+    let mut dx = want_x.then(|| vec![0.0; x.len()]);
+    let per_sample = grad.sample_len(s);
+    match grad {
+        OutputGrad::Dense(g) => assert_eq!(g.len(), s.batch * per_sample),
+        OutputGrad::Pooled { grad, winners } => {
+            assert_eq!(grad.len(), s.batch * per_sample);
+            assert_eq!(winners.len(), grad.len());
+        }
+    }
+    // The output gradient of the chunk of samples number `index`.
+    let chunk_grads = move |index: usize| {
+        let range = index * chunk * per_sample..((index + 1) * chunk).min(s.batch) * per_sample;
+        match grad {
+            OutputGrad::Dense(g) => OutputGrad::Dense(&g[range]),
+            OutputGrad::Pooled { grad, winners } => OutputGrad::Pooled {
+                grad: &grad[range.clone()],
+                winners: &winners[range],
+            },
+        }
+    };
+    let chunks = x
+        .par_chunks(chunk * s.input_len())
+        .enumerate()
+        .map(move |(index, x)| (x, chunk_grads(index)));
+    let (dw, db) = match dx.as_deref_mut() {
+        Some(dx) => sum_chunks(
+            chunks
+                .zip(dx.par_chunks_mut(chunk * s.input_len()))
+                .map(|(xg, dx)| (xg, Some(dx))),
+            weight,
+            s,
+        ),
+        None => sum_chunks(chunks.map(|xg| (xg, None)), weight, s),
+    };
+    ConvGrads {
+        x: dx,
+        weight: dw,
+        bias: db,
+    }
+}
+
+/// Runs every chunk's gradients (writing its input gradient, if any, in place) and sums
+/// their weight and bias gradients.
+fn sum_chunks<'a>(
+    chunks: impl ParallelIterator<Item = ((&'a [f32], OutputGrad<'a>), Option<&'a mut [f32]>)>,
+    weight: &[f32],
+    s: ConvShape,
+) -> (Vec<f32>, Vec<f32>) {
+    let (p, k) = (s.positions(), s.patch());
+    let zero = || (vec![0.0; s.weight_len()], vec![0.0; s.c_out]);
+    chunks
+        .fold(
+            || (zero(), Vec::new(), Vec::new()),
+            |((mut dw, mut db), mut patches, mut g_rows), ((x, g), dx)| {
+                let samples = x.len() / s.input_len();
+                let rows = samples * p;
+                im2row(x, s, samples, &mut patches);
+                output_grad_rows(g, s, samples, &mut g_rows);
+                for (c, g) in g_rows.chunks(rows).enumerate() {
+                    db[c] += g.iter().sum::<f32>();
+                }
+                // dw[c_out, k] += g_rows[c_out, rows] · patches[rows, k]
+                matmul(
+                    (s.c_out, k, rows),
+                    Strided(&mut dw, k, 1),
+                    Strided(&g_rows, rows, 1),
+                    Strided(&patches, k, 1),
+                    true,
+                );
+                if let Some(dx) = dx {
+                    // d patches[rows, k] = g_rowsᵀ[rows, c_out] · weight[c_out, k]
+                    matmul(
+                        (rows, k, s.c_out),
+                        Strided(&mut patches, k, 1),
+                        Strided(&g_rows, 1, rows),
+                        Strided(weight, k, 1),
+                        false,
+                    );
+                    row2im_add(&patches, s, samples, dx);
+                }
+                ((dw, db), patches, g_rows)
+            },
+        )
+        .map(|(sums, _, _)| sums)
+        .reduce(zero, |(mut dw, mut db), (dw2, db2)| {
+            dw.iter_mut().zip(&dw2).for_each(|(a, b)| *a += b);
+            db.iter_mut().zip(&db2).for_each(|(a, b)| *a += b);
+            (dw, db)
+        })
+}
+
+/// A chunk's output gradient as one `[c_out, samples · p]` matrix, the layout the weight
+/// and input gradients' products read.
+fn output_grad_rows(grad: OutputGrad, s: ConvShape, samples: usize, g_rows: &mut Vec<f32>) {
+    let (p, ow, pw) = (s.positions(), s.out_w(), s.pooled_w());
+    let rows = samples * p;
+    g_rows.clear();
+    g_rows.resize(s.c_out * rows, 0.0);
+    match grad {
+        OutputGrad::Dense(g) => {
+            for (i, g) in g.chunks(s.output_len()).enumerate() {
+                for (c, g) in g.chunks(p).enumerate() {
+                    g_rows[c * rows + i * p..c * rows + (i + 1) * p].copy_from_slice(g);
+                }
+            }
+        }
+        OutputGrad::Pooled { grad, winners } => {
+            let mut j = 0;
+            for i in 0..samples {
+                for c in 0..s.c_out {
+                    let plane = &mut g_rows[c * rows + i * p..c * rows + (i + 1) * p];
+                    for py in 0..s.pooled_h() {
+                        for px in 0..pw {
+                            let won = winners[j] as usize;
+                            if won != NO_WINNER as usize {
+                                let pos = (2 * py + won / 2) * ow + 2 * px + won % 2;
+                                plane[pos] = grad[j];
+                            }
+                            j += 1;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn check(x: &[f32], weight: &[f32], s: ConvShape) {
+    assert!(
+        s.kh <= s.h && s.kw <= s.w,
+        "kernel larger than the image: {s:?}"
+    );
+    assert_eq!(
+        x.len(),
+        s.batch * s.input_len(),
+        "input does not match {s:?}"
+    );
+    assert_eq!(weight.len(), s.weight_len(), "weight does not match {s:?}");
+}
+
+/// `samples` images → `patches[samples · p, k]`: row `i·p + oy·out_w + ox` holds what output
+/// position (oy, ox) of sample i reads, in the weight's (c_in, ky, kx) order.
+fn im2row(x: &[f32], s: ConvShape, samples: usize, patches: &mut Vec<f32>) {
+    // Every value is overwritten: no need to zero what is already there.
+    patches.resize(samples * s.positions() * s.patch(), 0.0);
+    // The network's 3-wide kernels get their own copy of the loop, with constant-size copies.
+    if s.kw == 3 {
+        im2row_with(x, s, 3, samples, patches);
+    } else {
+        im2row_with(x, s, s.kw, samples, patches);
+    }
+}
+
+#[inline(always)]
+fn im2row_with(x: &[f32], s: ConvShape, kw: usize, samples: usize, patches: &mut [f32]) {
+    let mut o = 0;
+    for image in x.chunks(s.input_len()).take(samples) {
+        for oy in 0..s.out_h() {
+            for ox in 0..s.out_w() {
+                for c in 0..s.c_in {
+                    for ky in 0..s.kh {
+                        let start = c * s.h * s.w + (oy + ky) * s.w + ox;
+                        patches[o..o + kw].copy_from_slice(&image[start..start + kw]);
+                        o += kw;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The adjoint of [`im2row`]: adds every patch value back onto the input position it came
+/// from.
+fn row2im_add(patches: &[f32], s: ConvShape, samples: usize, dx: &mut [f32]) {
+    if s.kw == 3 {
+        row2im_add_with(patches, s, 3, samples, dx);
+    } else {
+        row2im_add_with(patches, s, s.kw, samples, dx);
+    }
+}
+
+#[inline(always)]
+fn row2im_add_with(patches: &[f32], s: ConvShape, kw: usize, samples: usize, dx: &mut [f32]) {
+    let mut o = 0;
+    for image in dx.chunks_mut(s.input_len()).take(samples) {
+        for oy in 0..s.out_h() {
+            for ox in 0..s.out_w() {
+                for c in 0..s.c_in {
+                    for ky in 0..s.kh {
+                        let start = c * s.h * s.w + (oy + ky) * s.w + ox;
+                        for (d, p) in image[start..start + kw].iter_mut().zip(&patches[o..o + kw]) {
+                            *d += p;
+                        }
+                        o += kw;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A matrix view: data, row stride, column stride.
+struct Strided<T>(T, usize, usize);
+
+/// `dst[m, n] (+)= lhs[m, k] · rhs[k, n]` (adds to `dst` if `accumulate`), single-threaded
+/// `gemm` (the chunks are the parallelism). Bounds are checked here, once, so the unsafe
+/// call below only ever reads and writes inside the slices.
+fn matmul(
+    (m, n, k): (usize, usize, usize),
+    dst: Strided<&mut [f32]>,
+    lhs: Strided<&[f32]>,
+    rhs: Strided<&[f32]>,
+    accumulate: bool,
+) {
+    let last = |rows: usize, cols: usize, rs: usize, cs: usize| (rows - 1) * rs + (cols - 1) * cs;
+    if m == 0 || n == 0 || k == 0 {
+        return;
+    }
+    assert!(last(m, n, dst.1, dst.2) < dst.0.len());
+    assert!(last(m, k, lhs.1, lhs.2) < lhs.0.len());
+    assert!(last(k, n, rhs.1, rhs.2) < rhs.0.len());
+    // SAFETY: every index gemm touches is (row · rs + col · cs) within the bounds asserted
+    // above; dst does not alias lhs or rhs (a `&mut` and two `&`).
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            dst.0.as_mut_ptr(),
+            dst.2 as isize,
+            dst.1 as isize,
+            accumulate,
+            lhs.0.as_ptr(),
+            lhs.2 as isize,
+            lhs.1 as isize,
+            rhs.0.as_ptr(),
+            rhs.2 as isize,
+            rhs.1 as isize,
+            1.0,
+            1.0,
+            false,
+            false,
+            false,
+            gemm::Parallelism::None,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The definition, one output at a time.
+    fn naive_forward(x: &[f32], w: &[f32], b: &[f32], s: ConvShape) -> Vec<f32> {
+        let (oh, ow) = (s.out_h(), s.out_w());
+        let mut out = vec![0.0; s.batch * s.c_out * oh * ow];
+        for n in 0..s.batch {
+            for o in 0..s.c_out {
+                for y in 0..oh {
+                    for x0 in 0..ow {
+                        let mut acc = b[o];
+                        for c in 0..s.c_in {
+                            for ky in 0..s.kh {
+                                for kx in 0..s.kw {
+                                    acc += w[((o * s.c_in + c) * s.kh + ky) * s.kw + kx]
+                                        * x[((n * s.c_in + c) * s.h + y + ky) * s.w + x0 + kx];
+                                }
+                            }
+                        }
+                        out[((n * s.c_out + o) * oh + y) * ow + x0] = acc;
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Deterministic values in [-1, 1).
+    fn values(n: usize, seed: u32) -> Vec<f32> {
+        let mut state = seed.wrapping_mul(2_654_435_761).wrapping_add(1);
+        (0..n)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 17;
+                state ^= state << 5;
+                (state as f32 / u32::MAX as f32) * 2.0 - 1.0
+            })
+            .collect()
+    }
+
+    fn close(a: &[f32], b: &[f32], what: &str) {
+        assert_eq!(a.len(), b.len(), "{what}: lengths");
+        for (i, (x, y)) in a.iter().zip(b).enumerate() {
+            assert!(
+                (x - y).abs() <= 1e-3 * (1.0 + y.abs()),
+                "{what}[{i}]: {x} vs {y}"
+            );
+        }
+    }
+
+    const SHAPES: [ConvShape; 3] = [
+        // Our three layers' geometry at small batches, one of them not a multiple of a chunk.
+        ConvShape {
+            batch: 3,
+            c_in: 1,
+            h: 28,
+            w: 28,
+            c_out: 4,
+            kh: 3,
+            kw: 3,
+        },
+        ConvShape {
+            batch: 70,
+            c_in: 5,
+            h: 13,
+            w: 11,
+            c_out: 6,
+            kh: 3,
+            kw: 3,
+        },
+        ConvShape {
+            batch: 2,
+            c_in: 3,
+            h: 5,
+            w: 6,
+            c_out: 2,
+            kh: 2,
+            kw: 3,
+        },
+    ];
+
+    #[test]
+    fn forward_matches_the_definition() {
+        for (i, s) in SHAPES.into_iter().enumerate() {
+            let x = values(s.batch * s.input_len(), i as u32);
+            let w = values(s.weight_len(), 10 + i as u32);
+            let b = values(s.c_out, 20 + i as u32);
+            close(
+                &forward(&x, &w, &b, s),
+                &naive_forward(&x, &w, &b, s),
+                "forward",
+            );
+        }
+    }
+
+    /// The gradients by their definition: every output value o[n, c_out, y, x] =
+    /// Σ w·x + b sends its gradient g back to each weight and input value it read.
+    fn naive_backward(x: &[f32], w: &[f32], g: &[f32], s: ConvShape) -> ConvGrads {
+        let (oh, ow) = (s.out_h(), s.out_w());
+        let (mut dx, mut dw, mut db) = (vec![0.0; x.len()], vec![0.0; w.len()], vec![0.0; s.c_out]);
+        for n in 0..s.batch {
+            for o in 0..s.c_out {
+                for y in 0..oh {
+                    for x0 in 0..ow {
+                        let go = g[((n * s.c_out + o) * oh + y) * ow + x0];
+                        db[o] += go;
+                        for c in 0..s.c_in {
+                            for ky in 0..s.kh {
+                                for kx in 0..s.kw {
+                                    let wi = ((o * s.c_in + c) * s.kh + ky) * s.kw + kx;
+                                    let xi = ((n * s.c_in + c) * s.h + y + ky) * s.w + x0 + kx;
+                                    dw[wi] += go * x[xi];
+                                    dx[xi] += go * w[wi];
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        ConvGrads {
+            x: Some(dx),
+            weight: dw,
+            bias: db,
+        }
+    }
+
+    #[test]
+    fn gradients_match_the_definition() {
+        for (i, s) in SHAPES.into_iter().enumerate() {
+            let x = values(s.batch * s.input_len(), i as u32);
+            let w = values(s.weight_len(), 10 + i as u32);
+            let g = values(s.batch * s.output_len(), 30 + i as u32);
+            let expected = naive_backward(&x, &w, &g, s);
+            let grads = backward(&x, &w, OutputGrad::Dense(&g), s, true);
+            close(&grads.weight, &expected.weight, "weight");
+            close(&grads.bias, &expected.bias, "bias");
+            close(
+                grads.x.as_deref().unwrap(),
+                expected.x.as_deref().unwrap(),
+                "x",
+            );
+            assert!(
+                backward(&x, &w, OutputGrad::Dense(&g), s, false)
+                    .x
+                    .is_none()
+            );
+        }
+    }
+
+    /// Pooled forward and backward against the definition: max over each 2×2 window of
+    /// relu(conv), and the pooled gradient equal to the dense one that is the pooled value's
+    /// gradient at its window's winner and zero elsewhere.
+    #[test]
+    fn the_pooled_block_matches_the_definition() {
+        for (i, s) in SHAPES.into_iter().enumerate() {
+            let x = values(s.batch * s.input_len(), i as u32);
+            let w = values(s.weight_len(), 10 + i as u32);
+            let b = values(s.c_out, 20 + i as u32);
+            let dense = naive_forward(&x, &w, &b, s);
+            let (oh, ow, ph, pw) = (s.out_h(), s.out_w(), s.pooled_h(), s.pooled_w());
+            let pooled = forward_relu_pool(&x, &w, &b, s);
+            let g = values(pooled.values.len(), 30 + i as u32);
+            let mut g_dense = vec![0.0; dense.len()];
+            for plane in 0..s.batch * s.c_out {
+                for y in 0..ph {
+                    for x0 in 0..pw {
+                        let at = |dy: usize, dx: usize| {
+                            plane * oh * ow + (2 * y + dy) * ow + 2 * x0 + dx
+                        };
+                        let window = [at(0, 0), at(0, 1), at(1, 0), at(1, 1)];
+                        let best = window.iter().map(|&j| dense[j]).fold(0.0f32, f32::max);
+                        let j = (plane * ph + y) * pw + x0;
+                        assert!((pooled.values[j] - best).abs() < 1e-4, "pooled value {j}");
+                        if best > 0.0 {
+                            let winner = window[pooled.winners[j] as usize];
+                            assert_eq!(dense[winner], best, "winner of {j}");
+                            g_dense[winner] = g[j];
+                        } else {
+                            assert_eq!(pooled.winners[j], NO_WINNER);
+                        }
+                    }
+                }
+            }
+            let grad = OutputGrad::Pooled {
+                grad: &g,
+                winners: &pooled.winners,
+            };
+            let got = backward(&x, &w, grad, s, true);
+            let expected = naive_backward(&x, &w, &g_dense, s);
+            close(&got.weight, &expected.weight, "weight");
+            close(&got.bias, &expected.bias, "bias");
+            close(
+                got.x.as_deref().unwrap(),
+                expected.x.as_deref().unwrap(),
+                "x",
+            );
+        }
+    }
+}

@@ -7,6 +7,8 @@ pub mod config;
 mod conv;
 #[cfg(feature = "flex-training")]
 pub mod conv_kernel;
+#[cfg(feature = "flex-training")]
+mod flex_ops;
 pub mod lstm;
 pub mod network;
 pub mod preprocess;

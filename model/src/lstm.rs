@@ -68,17 +68,33 @@ impl FusedLstm {
         for t in 0..steps {
             let gates = gates_in.clone().slice(s![.., t, ..]).squeeze_dim::<2>(1)
                 + self.recurrent.forward(hidden);
-            let mut chunks = gates.chunk(4, 1).into_iter();
-            let (i, f, g, o) = (
-                sigmoid(chunks.next().unwrap()),
-                sigmoid(chunks.next().unwrap()),
-                tanh(chunks.next().unwrap()),
-                sigmoid(chunks.next().unwrap()),
-            );
-            cell = f * cell + i * g;
-            hidden = o * tanh(cell.clone());
+            (hidden, cell) = step(gates, cell);
             outputs.push(hidden.clone());
         }
         (Tensor::stack(outputs, 1), LstmState { cell, hidden })
     }
+}
+
+/// One step's gate arithmetic: pre-activation gates `[batch, 4·hidden]` (i, f, g, o) and the
+/// cell → the new hidden state and cell. Training on flex does it in two fused operations
+/// (`flex_ops::lstm_cell`); everything else in burn's.
+fn step(gates: Tensor<2>, cell: Tensor<2>) -> (Tensor<2>, Tensor<2>) {
+    #[cfg(feature = "flex-training")]
+    if let Some(out) = crate::flex_ops::lstm_cell::step(&gates, &cell) {
+        return out;
+    }
+    burn_step(gates, cell)
+}
+
+/// [`step`] in burn's operations.
+pub(crate) fn burn_step(gates: Tensor<2>, cell: Tensor<2>) -> (Tensor<2>, Tensor<2>) {
+    let mut chunks = gates.chunk(4, 1).into_iter();
+    let (i, f, g, o) = (
+        sigmoid(chunks.next().unwrap()),
+        sigmoid(chunks.next().unwrap()),
+        tanh(chunks.next().unwrap()),
+        sigmoid(chunks.next().unwrap()),
+    );
+    let cell = f * cell + i * g;
+    (o * tanh(cell.clone()), cell)
 }

@@ -1,0 +1,37 @@
+//! Training's custom autodiff operations on burn `flex` (feature `flex-training`).
+//!
+//! burn runs the network as many small tensor operations, each with its own autodiff node,
+//! allocation and pass over memory; on the CPU that overhead, and `flex`'s slow convolution
+//! weight gradient, made training 3.5× slower than PyTorch on the same network. Here the two
+//! hot spots are single operations with hand-written gradients: a conv (+ ReLU + max pool)
+//! block ([`conv`], kernels in [`conv_kernel`](crate::conv_kernel)) and an LSTM step's
+//! gate arithmetic ([`lstm_cell`]). Each applies only to tensors on autodiff-over-flex and
+//! returns `None` otherwise, so the callers (`conv.rs`, `lstm.rs`) fall back to burn's own
+//! operations: inference, the page and the GPU never come here. Tests check every operation
+//! against burn's own, outputs and gradients.
+
+pub mod conv;
+pub mod lstm_cell;
+
+use std::borrow::Cow;
+
+use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;
+use burn::backend::flex::FlexTensor;
+use burn::backend::{Autodiff, BackendTypes, Flex};
+use burn::tensor::{Shape, TensorData};
+
+/// Training's backend: autodiff over flex, no gradient checkpointing.
+type Training = Autodiff<Flex, NoCheckpointing>;
+type TrainingTensor = <Training as BackendTypes>::FloatTensorPrimitive;
+
+/// Contiguous `f32` values of a flex tensor (copied only if strided).
+fn values(t: &FlexTensor) -> Cow<'_, [f32]> {
+    match t.as_slice::<f32>() {
+        Some(v) => v.into(),
+        None => t.to_contiguous().as_slice::<f32>().unwrap().to_vec().into(),
+    }
+}
+
+fn tensor(values: Vec<f32>, shape: impl Into<Shape>) -> FlexTensor {
+    FlexTensor::from_data(TensorData::new(values, shape.into()))
+}

@@ -33,6 +33,13 @@ fn sigmoid(x: f32) -> f32 {
     1.0 / (1.0 + (-x).exp())
 }
 
+/// tanh through one `exp`: several times faster than libm's `tanhf`, which took a fifth of
+/// the LSTM's time; exact at ±∞ (`exp` overflows to ∞ → 1, underflows to 0 → −1) and within
+/// 1e-7 of it elsewhere.
+fn tanh(x: f32) -> f32 {
+    1.0 - 2.0 / ((2.0 * x).exp() + 1.0)
+}
+
 /// One of the two element-wise operations: its value and its gradients, row by row (a row
 /// is one sequence of the batch: `4·hidden` gates, `hidden` cell values).
 trait GateOp: Backward<Flex, 2, State = (FlexTensor, FlexTensor)> + Default {
@@ -51,7 +58,7 @@ impl GateOp for NewCell {
         let h = cell.len();
         let (i, f, g) = (&gates[..h], &gates[h..2 * h], &gates[2 * h..3 * h]);
         for j in 0..h {
-            out[j] = sigmoid(f[j]) * cell[j] + sigmoid(i[j]) * g[j].tanh();
+            out[j] = sigmoid(f[j]) * cell[j] + sigmoid(i[j]) * tanh(g[j]);
         }
     }
 
@@ -61,7 +68,7 @@ impl GateOp for NewCell {
             let (si, sf, tg) = (
                 sigmoid(gates[j]),
                 sigmoid(gates[h + j]),
-                gates[2 * h + j].tanh(),
+                tanh(gates[2 * h + j]),
             );
             d_gates[j] = d[j] * tg * si * (1.0 - si);
             d_gates[h + j] = d[j] * cell[j] * sf * (1.0 - sf);
@@ -79,14 +86,14 @@ impl GateOp for NewHidden {
     fn forward(gates: &[f32], cell: &[f32], out: &mut [f32]) {
         let h = cell.len();
         for j in 0..h {
-            out[j] = sigmoid(gates[3 * h + j]) * cell[j].tanh();
+            out[j] = sigmoid(gates[3 * h + j]) * tanh(cell[j]);
         }
     }
 
     fn backward(gates: &[f32], cell: &[f32], d: &[f32], d_gates: &mut [f32], d_cell: &mut [f32]) {
         let h = cell.len();
         for j in 0..h {
-            let (so, tc) = (sigmoid(gates[3 * h + j]), cell[j].tanh());
+            let (so, tc) = (sigmoid(gates[3 * h + j]), tanh(cell[j]));
             d_gates[3 * h + j] = d[j] * tc * so * (1.0 - so);
             d_cell[j] = d[j] * so * (1.0 - tc * tc);
         }

@@ -1,9 +1,9 @@
 //! The network's convolution blocks. Everywhere they are burn's `Conv2d`, `Relu` and
 //! `MaxPool2d`, except when training on burn `flex` (feature `flex-training`, which the
-//! trainer turns on): there one custom autodiff operation per block runs the forward pass
-//! and the gradients through [`conv_kernel`](crate::conv_kernel) (see [`flex_ops`](crate::flex_ops)), several times faster than
-//! `flex`'s own (whose weight gradient alone took most of a training step). Same weights,
-//! same answers to float rounding; the page never takes this path.
+//! trainer turns on): there each block is one custom autodiff operation
+//! ([`flex_ops::conv`](crate::flex_ops::conv), kernels in [`conv_kernel`](crate::conv_kernel)),
+//! several times faster than `flex`'s own. Same weights, same answers to float rounding;
+//! inference and the page never take that path.
 
 use burn::nn::conv::Conv2d;
 use burn::nn::pool::MaxPool2d;

@@ -261,51 +261,52 @@ pub fn backward(
 /// Runs every chunk's gradients (writing its input gradient, if any, in place) and sums
 /// their weight and bias gradients.
 fn sum_chunks<'a>(
-    chunks: impl ParallelIterator<Item = ((&'a [f32], OutputGrad<'a>), Option<&'a mut [f32]>)>,
+    chunks: impl IndexedParallelIterator<Item = ((&'a [f32], OutputGrad<'a>), Option<&'a mut [f32]>)>,
     weight: &[f32],
     s: ConvShape,
 ) -> (Vec<f32>, Vec<f32>) {
     let (p, k) = (s.positions(), s.patch());
-    let zero = || (vec![0.0; s.weight_len()], vec![0.0; s.c_out]);
-    chunks
-        .fold(
-            || (zero(), Vec::new(), Vec::new()),
-            |((mut dw, mut db), mut patches, mut g_rows), ((x, g), dx)| {
+    let per_chunk: Vec<(Vec<f32>, Vec<f32>)> = chunks
+        .map_init(
+            || (Vec::new(), Vec::new()),
+            |(patches, g_rows), ((x, g), dx)| {
                 let samples = x.len() / s.input_len();
                 let rows = samples * p;
-                output_grad_rows(g, s, samples, &mut g_rows);
-                for (c, g) in g_rows.chunks(rows).enumerate() {
-                    db[c] += g.iter().sum::<f32>();
-                }
-                im2row(x, s, samples, &mut patches);
-                // dw[c_out, k] += g_rows[c_out, rows] · patches[rows, k]
+                output_grad_rows(g, s, samples, g_rows);
+                let db = g_rows.chunks(rows).map(|g| g.iter().sum()).collect();
+                im2row(x, s, samples, patches);
+                // dw[c_out, k] = g_rows[c_out, rows] · patches[rows, k]
+                let mut dw = vec![0.0; s.weight_len()];
                 matmul(
                     (s.c_out, k, rows),
                     Strided(&mut dw, k, 1),
-                    Strided(&g_rows, rows, 1),
-                    Strided(&patches, k, 1),
-                    true,
+                    Strided(g_rows, rows, 1),
+                    Strided(patches, k, 1),
+                    false,
                 );
                 if let Some(dx) = dx {
                     // d patches[rows, k] = g_rowsᵀ[rows, c_out] · weight[c_out, k]
                     matmul(
                         (rows, k, s.c_out),
-                        Strided(&mut patches, k, 1),
-                        Strided(&g_rows, 1, rows),
+                        Strided(patches, k, 1),
+                        Strided(g_rows, 1, rows),
                         Strided(weight, k, 1),
                         false,
                     );
-                    row2im_add(&patches, s, samples, dx);
+                    row2im_add(patches, s, samples, dx);
                 }
-                ((dw, db), patches, g_rows)
+                (dw, db)
             },
         )
-        .map(|(sums, _, _)| sums)
-        .reduce(zero, |(mut dw, mut db), (dw2, db2)| {
-            dw.iter_mut().zip(&dw2).for_each(|(a, b)| *a += b);
-            db.iter_mut().zip(&db2).for_each(|(a, b)| *a += b);
-            (dw, db)
-        })
+        .collect();
+    // Summed in chunk order, not in whatever order rayon's threads finished: the same
+    // inputs give the same gradients to the last bit, on any number of threads.
+    let mut sums = (vec![0.0; s.weight_len()], vec![0.0; s.c_out]);
+    for (dw, db) in per_chunk {
+        sums.0.iter_mut().zip(&dw).for_each(|(a, b)| *a += b);
+        sums.1.iter_mut().zip(&db).for_each(|(a, b)| *a += b);
+    }
+    sums
 }
 
 /// A chunk's output gradient as one `[c_out, samples · p]` matrix, the layout the weight
@@ -666,6 +667,30 @@ mod tests {
             );
             let got = backward(&x, &w, grad, s, false);
             close(&got.weight, &expected.weight, "weight without x");
+        }
+    }
+
+    /// Gradients do not depend on how the work was split between threads: the chunks' sums
+    /// are added in order. Run on pools of 1, 2 and 3 threads, bit for bit the same.
+    #[test]
+    fn gradients_are_the_same_whatever_the_threads() {
+        let s = SHAPES[1];
+        let x = values(s.batch * s.input_len(), 1);
+        let w = values(s.weight_len(), 11);
+        let g = values(s.batch * s.output_len(), 31);
+        let run = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            pool.install(|| backward(&x, &w, OutputGrad::Dense(&g), s, true))
+        };
+        let one = run(1);
+        for threads in [2, 3] {
+            let other = run(threads);
+            assert_eq!(one.weight, other.weight, "{threads} threads");
+            assert_eq!(one.bias, other.bias, "{threads} threads");
+            assert_eq!(one.x, other.x, "{threads} threads");
         }
     }
 }

@@ -35,7 +35,7 @@ fn sigmoid(x: f32) -> f32 {
 
 /// tanh through one `exp`: several times faster than libm's `tanhf`, which took a fifth of
 /// the LSTM's time; exact at ±∞ (`exp` overflows to ∞ → 1, underflows to 0 → −1) and within
-/// 1e-7 of it elsewhere.
+/// 2e-7 (absolute) of it elsewhere (checked over [-20, 20] in f32).
 fn tanh(x: f32) -> f32 {
     1.0 - 2.0 / ((2.0 * x).exp() + 1.0)
 }

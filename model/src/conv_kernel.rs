@@ -113,11 +113,17 @@ impl ConvShape {
     fn pooled_len(&self) -> usize {
         self.c_out * self.pooled_h() * self.pooled_w()
     }
+    /// The four output positions (within a channel's plane) that pooled value (py, px)
+    /// reads, row-major: a winner is an index into this.
+    fn window(&self, py: usize, px: usize) -> [usize; 4] {
+        let (ow, top_left) = (self.out_w(), 2 * py * self.out_w() + 2 * px);
+        [top_left, top_left + 1, top_left + ow, top_left + ow + 1]
+    }
 }
 
 pub fn forward_relu_pool(x: &[f32], weight: &[f32], bias: &[f32], s: ConvShape) -> Pooled {
     assert_eq!(bias.len(), s.c_out);
-    let (p, ow, pw) = (s.positions(), s.out_w(), s.pooled_w());
+    let (p, pw) = (s.positions(), s.pooled_w());
     let len = s.batch * s.pooled_len();
     let (mut values, mut winners) = (vec![0.0; len], vec![NO_WINNER; len]);
     let chunk = s.chunk();
@@ -133,10 +139,8 @@ pub fn forward_relu_pool(x: &[f32], weight: &[f32], bias: &[f32], s: ConvShape) 
                 let plane = &planes[c * rows + i * p..c * rows + (i + 1) * p];
                 for py in 0..s.pooled_h() {
                     for px in 0..pw {
-                        let top_left = 2 * py * ow + 2 * px;
-                        let window = [top_left, top_left + 1, top_left + ow, top_left + ow + 1];
                         let (mut best, mut won) = (0.0, NO_WINNER);
-                        for (w, pos) in window.into_iter().enumerate() {
+                        for (w, pos) in s.window(py, px).into_iter().enumerate() {
                             let v = plane[pos] + b;
                             if v > best {
                                 (best, won) = (v, w as u8);
@@ -312,7 +316,7 @@ fn sum_chunks<'a>(
 /// A chunk's output gradient as one `[c_out, samples · p]` matrix, the layout the weight
 /// and input gradients' products read.
 fn output_grad_rows(grad: OutputGrad, s: ConvShape, samples: usize, g_rows: &mut Vec<f32>) {
-    let (p, ow, pw) = (s.positions(), s.out_w(), s.pooled_w());
+    let (p, pw) = (s.positions(), s.pooled_w());
     let rows = samples * p;
     g_rows.clear();
     g_rows.resize(s.c_out * rows, 0.0);
@@ -331,10 +335,8 @@ fn output_grad_rows(grad: OutputGrad, s: ConvShape, samples: usize, g_rows: &mut
                     let plane = &mut g_rows[c * rows + i * p..c * rows + (i + 1) * p];
                     for py in 0..s.pooled_h() {
                         for px in 0..pw {
-                            let won = winners[j] as usize;
-                            if won != NO_WINNER as usize {
-                                let pos = (2 * py + won / 2) * ow + 2 * px + won % 2;
-                                plane[pos] = grad[j];
+                            if winners[j] != NO_WINNER {
+                                plane[s.window(py, px)[winners[j] as usize]] = grad[j];
                             }
                             j += 1;
                         }

@@ -3,6 +3,8 @@
 //! from the pre-activation gates `[batch, 4·hidden]` (i, f, g, o) and the cell `[batch,
 //! hidden]`. Two operations because burn's autodiff gives each operation one output.
 
+use core::marker::PhantomData;
+
 use burn::backend::Flex;
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;
@@ -42,12 +44,17 @@ fn tanh(x: f32) -> f32 {
 
 /// One of the two element-wise operations: its value and its gradients, row by row (a row
 /// is one sequence of the batch: `4·hidden` gates, `hidden` cell values).
-trait GateOp: Backward<Flex, 2, State = (FlexTensor, FlexTensor)> + Default {
+trait GateOp: core::fmt::Debug + Default + Send + 'static {
     /// Output values of one row.
     fn forward(gates: &[f32], cell: &[f32], out: &mut [f32]);
-    /// Given the output's gradient `d`, adds the gates' and the cell's gradients.
+    /// Given the output's gradient `d`, writes the gates' (only those it reads; the others
+    /// stay zero) and the cell's gradients.
     fn backward(gates: &[f32], cell: &[f32], d: &[f32], d_gates: &mut [f32], d_cell: &mut [f32]);
 }
+
+/// A [`GateOp`] as an autodiff operation.
+#[derive(Debug, Default)]
+struct Gate<Op>(PhantomData<Op>);
 
 /// `c' = σ(f)·c + σ(i)·tanh(g)`.
 #[derive(Debug, Default)]
@@ -101,51 +108,40 @@ impl GateOp for NewHidden {
 }
 
 /// Both operations' backward pass: row by row through [`GateOp::backward`].
-macro_rules! gate_backward {
-    ($op:ty) => {
-        impl Backward<Flex, 2> for $op {
-            /// The gates and the cell the forward pass read.
-            type State = (FlexTensor, FlexTensor);
+impl<Op: GateOp> Backward<Flex, 2> for Gate<Op> {
+    /// The gates and the cell the forward pass read.
+    type State = (FlexTensor, FlexTensor);
 
-            fn backward(
-                self,
-                ops: Ops<Self::State, 2>,
-                grads: &mut Gradients,
-                _: &mut Checkpointer,
-            ) {
-                let [node_gates, node_cell] = ops.parents;
-                let d = grads.consume::<Flex>(&ops.node);
-                let (gates, cell) = ops.state;
-                let (gate_values, cell_values, d) = (values(&gates), values(&cell), values(&d));
-                let h = cell.layout().shape().dims::<2>()[1];
-                let mut d_gates = vec![0.0; gate_values.len()];
-                let mut d_cell = vec![0.0; cell_values.len()];
-                for ((((g, c), d), dg), dc) in gate_values
-                    .chunks(4 * h)
-                    .zip(cell_values.chunks(h))
-                    .zip(d.chunks(h))
-                    .zip(d_gates.chunks_mut(4 * h))
-                    .zip(d_cell.chunks_mut(h))
-                {
-                    <$op as GateOp>::backward(g, c, d, dg, dc);
-                }
-                if let Some(node) = node_gates {
-                    let shape = gates.layout().shape().clone();
-                    grads.register::<Flex>(node.id, tensor(d_gates, shape));
-                }
-                if let Some(node) = node_cell {
-                    let shape = cell.layout().shape().clone();
-                    grads.register::<Flex>(node.id, tensor(d_cell, shape));
-                }
-            }
+    fn backward(self, ops: Ops<Self::State, 2>, grads: &mut Gradients, _: &mut Checkpointer) {
+        let [node_gates, node_cell] = ops.parents;
+        let d = grads.consume::<Flex>(&ops.node);
+        let (gates, cell) = ops.state;
+        let (gate_values, cell_values, d) = (values(&gates), values(&cell), values(&d));
+        let h = cell.layout().shape().dims::<2>()[1];
+        let mut d_gates = vec![0.0; gate_values.len()];
+        let mut d_cell = vec![0.0; cell_values.len()];
+        for ((((g, c), d), dg), dc) in gate_values
+            .chunks(4 * h)
+            .zip(cell_values.chunks(h))
+            .zip(d.chunks(h))
+            .zip(d_gates.chunks_mut(4 * h))
+            .zip(d_cell.chunks_mut(h))
+        {
+            Op::backward(g, c, d, dg, dc);
         }
-    };
+        if let Some(node) = node_gates {
+            let shape = gates.layout().shape().clone();
+            grads.register::<Flex>(node.id, tensor(d_gates, shape));
+        }
+        if let Some(node) = node_cell {
+            let shape = cell.layout().shape().clone();
+            grads.register::<Flex>(node.id, tensor(d_cell, shape));
+        }
+    }
 }
-gate_backward!(NewCell);
-gate_backward!(NewHidden);
 
 fn apply<Op: GateOp>(gates: TrainingTensor, cell: TrainingTensor) -> TrainingTensor {
-    let prep = Op::default()
+    let prep = Gate::<Op>::default()
         .prepare::<NoCheckpointing>([gates.node(), cell.node()])
         .compute_bound()
         .stateful();

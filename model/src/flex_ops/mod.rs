@@ -28,10 +28,30 @@ type TrainingTensor = <Training as BackendTypes>::FloatTensorPrimitive;
 fn values(t: &FlexTensor) -> Cow<'_, [f32]> {
     match t.as_slice::<f32>() {
         Some(v) => v.into(),
-        None => t.to_contiguous().as_slice::<f32>().unwrap().to_vec().into(),
+        // One copy: the contiguous tensor is fresh, so its buffer becomes the Vec.
+        None => t
+            .to_contiguous()
+            .into_data()
+            .try_into_vec::<f32>()
+            .unwrap()
+            .into(),
     }
 }
 
 fn tensor(values: Vec<f32>, shape: impl Into<Shape>) -> FlexTensor {
     FlexTensor::from_data(TensorData::new(values, shape.into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_of_a_strided_tensor_are_in_logical_order() {
+        let t = tensor(vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0], [2, 3]);
+        assert_eq!(*values(&t), [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
+        let transposed = t.transpose(0, 1);
+        assert!(transposed.as_slice::<f32>().is_none(), "a strided view");
+        assert_eq!(*values(&transposed), [1.0, 4.0, 2.0, 5.0, 3.0, 6.0]);
+    }
 }

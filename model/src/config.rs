@@ -25,6 +25,14 @@ pub struct DigitSeqConfig {
     /// One "does the sequence so far contain digit d?" output per digit.
     #[config(default = 10)]
     pub num_digits: usize,
+    /// Standardise each digit's feature vector (zero mean, unit variance over its
+    /// `embed_dim` values, no learned parameters) before the LSTM reads it. Without it the
+    /// features can grow during training until they saturate the LSTM's gates, and the
+    /// network sits on its first plateau (answering the base rate). Off by default because
+    /// off is the reference's layout, and weights saved before this field existed (whose
+    /// `model.json` lacks it) were trained without it.
+    #[config(default = false)]
+    pub feature_norm: bool,
 }
 
 impl DigitSeqConfig {

@@ -24,6 +24,7 @@ pub struct DigitSeqNet {
     embed: Linear,
     lstm: Vec<FusedLstm>,
     head: Linear,
+    feature_norm: bool,
 }
 
 impl DigitSeqNet {
@@ -48,6 +49,7 @@ impl DigitSeqNet {
             embed: LinearConfig::new(config.conv_features(), config.embed_dim).init(device),
             lstm,
             head: LinearConfig::new(config.lstm_hidden, config.num_digits).init(device),
+            feature_norm: config.feature_norm,
         }
     }
 
@@ -61,7 +63,12 @@ impl DigitSeqNet {
         let x = conv::conv_relu_pool(&self.conv2, &self.pool, x);
         let x = conv::conv_relu(&self.conv3, x);
         let x = x.flatten::<2>(1, 3);
-        self.activation.forward(self.embed.forward(x))
+        let features = self.activation.forward(self.embed.forward(x));
+        if self.feature_norm {
+            standardize_rows(features)
+        } else {
+            features
+        }
     }
 
     /// Reads `[batch, steps, embed_dim]` features from `state` (the start if `None`);
@@ -91,4 +98,13 @@ impl DigitSeqNet {
         let [_, embed] = features.dims();
         self.read(features.reshape([batch, steps, embed]), None).0
     }
+}
+
+/// Each row shifted and scaled to zero mean and unit variance (a layer norm without learned
+/// scale and shift; the LSTM's input projection that follows can learn both).
+fn standardize_rows(x: Tensor<2>) -> Tensor<2> {
+    const EPS: f64 = 1e-5;
+    let centred = x.clone() - x.mean_dim(1);
+    let variance = centred.clone().square().mean_dim(1);
+    centred / (variance + EPS).sqrt()
 }

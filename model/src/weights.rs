@@ -99,7 +99,15 @@ impl Manifest {
                 expected: FORMAT_VERSION,
             });
         }
-        let manifest: Manifest = serde_json::from_str(json)?;
+        let mut value: serde_json::Value = serde_json::from_str(json)?;
+        // Fields added to the config after a file was written take the value that matches
+        // how its weights were trained.
+        if let Some(config) = value.get_mut("config").and_then(|c| c.as_object_mut()) {
+            config
+                .entry("feature_norm")
+                .or_insert(serde_json::Value::Bool(false));
+        }
+        let manifest: Manifest = serde_json::from_value(value)?;
         if manifest.digits.len() != manifest.config.num_digits {
             return Err(WeightsError::Digits {
                 expected: manifest.config.num_digits,

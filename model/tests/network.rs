@@ -51,7 +51,9 @@ fn reading_in_pieces_from_a_saved_state_equals_reading_at_once() {
 #[test]
 fn export_then_load_gives_identical_outputs() {
     let device = Device::flex();
-    let config = DigitSeqConfig::new().with_lstm_hidden(32);
+    let config = DigitSeqConfig::new()
+        .with_lstm_hidden(32)
+        .with_feature_norm(true);
     let model = config.init(&device);
     let input = random_sequences(2, 5, &device);
     let expected = model.forward(input.clone()).into_data();
@@ -63,6 +65,43 @@ fn export_then_load_gives_identical_outputs() {
     assert_eq!(parsed, manifest);
     assert_eq!(parsed.format_version, FORMAT_VERSION);
     assert_eq!(loaded.forward(input).into_data(), expected);
+}
+
+#[test]
+fn feature_norm_gives_every_digit_zero_mean_unit_variance_features() {
+    let device = Device::flex();
+    let images = random_sequences(1, 6, &device).reshape([6, IMAGE_SIDE, IMAGE_SIDE]);
+    let plain = DigitSeqConfig::new().init(&device);
+    let normed = DigitSeqConfig::new().with_feature_norm(true).init(&device);
+    for (model, standardised) in [(plain, false), (normed, true)] {
+        let features = model.digit_features(images.clone());
+        let mean = features
+            .clone()
+            .mean_dim(1)
+            .into_data()
+            .try_to_vec::<f32>()
+            .unwrap();
+        let var = features
+            .var_bias(1)
+            .into_data()
+            .try_to_vec::<f32>()
+            .unwrap();
+        // Not exactly 1: the norm's epsilon weighs on the small features of fresh weights.
+        let is_standard =
+            mean.iter().all(|m| m.abs() < 1e-4) && var.iter().all(|v| (v - 1.0).abs() < 1e-2);
+        assert_eq!(
+            is_standard, standardised,
+            "means {mean:?}, variances {var:?}"
+        );
+    }
+}
+
+#[test]
+fn manifests_from_before_feature_norm_load_as_networks_without_it() {
+    // The shipped manifest was written before the field existed.
+    let json = include_str!("../../www/model.json");
+    assert!(!json.contains("feature_norm"));
+    assert!(!Manifest::parse(json).unwrap().config.feature_norm);
 }
 
 fn exported() -> (Vec<u8>, Manifest) {

@@ -185,6 +185,11 @@ struct TrainArgs {
     /// Train only this digit's answer, as the reference trains only 4 [default: all ten].
     #[arg(long, value_parser = clap::value_parser!(u8).range(0..=9))]
     only_digit: Option<u8>,
+    /// Feed the LSTM each digit's features as they come out of the CNN, as the reference
+    /// does, instead of standardised (zero mean, unit variance): without the norm, training
+    /// from random weights often sits on its first plateau (README, "Leaving the plateau").
+    #[arg(long)]
+    no_feature_norm: bool,
     #[arg(long, default_value_t = 128)]
     embed_dim: usize,
     #[arg(long, default_value_t = 64)]
@@ -216,7 +221,8 @@ impl TrainArgs {
             DigitSeqConfig::new()
                 .with_embed_dim(self.embed_dim)
                 .with_lstm_hidden(self.lstm_hidden)
-                .with_lstm_layers(self.lstm_layers),
+                .with_lstm_layers(self.lstm_layers)
+                .with_feature_norm(!self.no_feature_norm),
         )
         .with_lengths(LengthSpec {
             min: self.min_len,

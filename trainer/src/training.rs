@@ -430,7 +430,9 @@ mod tests {
     fn a_short_run_on_small_data_lowers_the_loss_checkpoints_every_epoch_and_resumes() {
         let run = tempfile::tempdir().unwrap();
         let digits = TrainingDigits::split(&bar_digits(300), 50);
-        let config = TrainConfig::new(DigitSeqConfig::new())
+        // The trainer's network (feature norm on). Without the norm this run sat on its first
+        // plateau for 3 or 4 of 8 seeds, and the CPU's rounding decides which.
+        let config = TrainConfig::new(DigitSeqConfig::new().with_feature_norm(true))
             .with_lengths(LengthSpec {
                 min: 3,
                 max: 5,
@@ -449,7 +451,7 @@ mod tests {
         let loss = crate::report::Curve::read(run.path(), "train", "Loss").epoch_means();
         assert_eq!(loss.len(), 3, "one loss curve per epoch");
         assert!(
-            loss[2] < 0.7 * loss[0],
+            loss[2] < 0.5 * loss[0],
             "loss per epoch {loss:?} did not fall"
         );
         assert_eq!(last_checkpoint(run.path()), Some(3));
@@ -462,7 +464,7 @@ mod tests {
         let loss = crate::report::Curve::read(run.path(), "train", "Loss").epoch_means();
         assert_eq!(loss.len(), 4, "epochs 1–3 kept, epoch 4 added");
         assert!(
-            loss[3] < 0.7 * loss[0],
+            loss[3] < 0.5 * loss[0],
             "resumed from trained weights: {loss:?}"
         );
     }

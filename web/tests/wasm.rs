@@ -5,6 +5,7 @@
 
 use burn::prelude::*;
 use burn::tensor::activation::sigmoid;
+use digitseq_model::DigitSeqConfig;
 use digitseq_model::preprocess::{
     Point, SegmentOptions, Stroke, centre_of_mass, digits_from_strokes,
 };
@@ -22,7 +23,11 @@ const SEQUENCE: [usize; 8] = [0, 1, 2, 3, 4, 5, 6, 7];
 
 /// Probabilities `[position][digit]` for the sample sequence on `device`.
 async fn probabilities(device: &Device) -> Vec<Vec<f32>> {
-    let (net, _) = weights::load(MANIFEST, WEIGHTS.to_vec(), device).expect("shipped weights load");
+    probabilities_of(MANIFEST, WEIGHTS.to_vec(), device).await
+}
+
+async fn probabilities_of(manifest: &str, weights: Vec<u8>, device: &Device) -> Vec<Vec<f32>> {
+    let (net, _) = weights::load(manifest, weights, device).expect("weights load");
     let samples = Samples::decode(SAMPLES).unwrap();
     let pixels: Vec<f32> = SEQUENCE.iter().flat_map(|&i| samples.image(i)).collect();
     let x = Tensor::<4>::from_data(TensorData::new(pixels, [1, SEQUENCE.len(), 28, 28]), device);
@@ -98,5 +103,20 @@ async fn webgpu_inference_matches_the_cpu() {
     let on_cpu = probabilities(&Device::flex()).await;
     for (g, c) in on_gpu.iter().flatten().zip(on_cpu.iter().flatten()) {
         assert!((g - c).abs() < 1e-3, "webgpu {g} vs cpu {c}");
+    }
+
+    // A network with the feature norm (the trainer's default since the shipped weights).
+    let config = DigitSeqConfig::new().with_feature_norm(true);
+    let (bytes, manifest) = weights::encode(
+        config.init(&Device::flex()),
+        &config,
+        serde_json::Value::Null,
+    )
+    .unwrap();
+    let manifest = serde_json::to_string(&manifest).unwrap();
+    let on_gpu = probabilities_of(&manifest, bytes.clone(), &gpu).await;
+    let on_cpu = probabilities_of(&manifest, bytes, &Device::flex()).await;
+    for (g, c) in on_gpu.iter().flatten().zip(on_cpu.iter().flatten()) {
+        assert!((g - c).abs() < 1e-3, "feature norm: webgpu {g} vs cpu {c}");
     }
 }

@@ -138,6 +138,7 @@ impl<'a> RunMetrics<'a> {
              - device: {}\n- epochs: {}, {} sequences each, batch {}, lr {}, seed {}\n\
              - weak supervision rate: {} (noise-corrected loss: {})\n\
              - augmentation: {}; started from: {}; answers trained: {}\n\
+             - feature norm: {}\n\
              - training time: {:.0} s ({:.0} sequences/s)\n\n\
              ## Fixed test set ({} sequences)\n\n\
              | question | accuracy | precision | recall | F1 |\n|---|---|---|---|---|\n\
@@ -158,6 +159,7 @@ impl<'a> RunMetrics<'a> {
             c.init_from.as_deref().unwrap_or("random weights"),
             c.only_digit
                 .map_or("all ten digits".to_string(), |d| format!("digit {d} only")),
+            if c.model.feature_norm { "on" } else { "off" },
             self.train_seconds,
             self.sequences_per_second,
             t.sequences,
@@ -301,6 +303,7 @@ mod tests {
         let all = summary_of(&TrainConfig::new(DigitSeqConfig::new()));
         assert!(all.contains("| macro, all ten digits | 100.00% |"), "{all}");
         assert!(!all.contains("not trained"), "{all}");
+        assert!(all.contains("- feature norm: off\n"), "{all}");
 
         let one = summary_of(&TrainConfig::new(DigitSeqConfig::new()).with_only_digit(Some(4)));
         assert!(one.contains("| contains a 4 | 100.00% |"), "{one}");

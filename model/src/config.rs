@@ -46,4 +46,14 @@ impl DigitSeqConfig {
     pub fn init(&self, device: &Device) -> DigitSeqNet {
         DigitSeqNet::new(self, device)
     }
+
+    /// Completes a config saved (as JSON) before some of its fields existed, with the values
+    /// that match how its weights were trained: no `feature_norm`.
+    pub fn upgrade_saved(config: &mut serde_json::Value) {
+        if let Some(fields) = config.as_object_mut() {
+            fields
+                .entry("feature_norm")
+                .or_insert(serde_json::Value::Bool(false));
+        }
+    }
 }

@@ -100,12 +100,8 @@ impl Manifest {
             });
         }
         let mut value: serde_json::Value = serde_json::from_str(json)?;
-        // Fields added to the config after a file was written take the value that matches
-        // how its weights were trained.
-        if let Some(config) = value.get_mut("config").and_then(|c| c.as_object_mut()) {
-            config
-                .entry("feature_norm")
-                .or_insert(serde_json::Value::Bool(false));
+        if let Some(config) = value.get_mut("config") {
+            DigitSeqConfig::upgrade_saved(config);
         }
         let manifest: Manifest = serde_json::from_value(value)?;
         if manifest.digits.len() != manifest.config.num_digits {

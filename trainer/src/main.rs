@@ -18,7 +18,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
-use burn::config::Config;
 use clap::{Args, Parser, Subcommand};
 use digitseq_model::DigitSeqConfig;
 use digitseq_model::samples::{SAMPLES_FILE, Samples};
@@ -344,7 +343,7 @@ fn run(
     };
     let config = match (args.resume, resume_from) {
         (true, Some(epoch)) => {
-            let mut saved = TrainConfig::load(run_dir.join("config.json")).map_err(|e| {
+            let mut saved = training::saved_config(run_dir).map_err(|e| {
                 anyhow::anyhow!(
                     "--resume: cannot read {}/config.json: {e}",
                     run_dir.display()

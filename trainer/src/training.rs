@@ -227,6 +227,17 @@ impl TrainingDigits {
     }
 }
 
+/// The config a run was started with (its `config.json`), completed with the values of
+/// fields added since it was written, so an older run can still be resumed.
+pub fn saved_config(run_dir: &Path) -> anyhow::Result<TrainConfig> {
+    let text = std::fs::read_to_string(run_dir.join("config.json"))?;
+    let mut value: serde_json::Value = serde_json::from_str(&text)?;
+    if let Some(model) = value.get_mut("model") {
+        DigitSeqConfig::upgrade_saved(model);
+    }
+    Ok(serde_json::from_value(value)?)
+}
+
 /// The last epoch whose model, optimiser and scheduler checkpoints all exist.
 pub fn last_checkpoint(run_dir: &Path) -> Option<usize> {
     let dir = run_dir.join("checkpoint");
@@ -402,6 +413,25 @@ mod tests {
             }
         }
         Digits { images, labels }
+    }
+
+    #[test]
+    fn a_run_saved_before_the_feature_norm_resumes_without_it() {
+        let run = tempfile::tempdir().unwrap();
+        let config = TrainConfig::new(DigitSeqConfig::new().with_feature_norm(true)).with_seed(7);
+        config.save(run.path().join("config.json")).unwrap();
+        assert_eq!(saved_config(run.path()).unwrap().model, config.model);
+
+        // As written before the field existed.
+        let mut old: serde_json::Value = serde_json::to_value(&config).unwrap();
+        old["model"].as_object_mut().unwrap().remove("feature_norm");
+        std::fs::write(run.path().join("config.json"), old.to_string()).unwrap();
+        let saved = saved_config(run.path()).unwrap();
+        assert!(!saved.model.feature_norm);
+        assert_eq!(saved.seed, 7);
+
+        std::fs::write(run.path().join("config.json"), "{").unwrap();
+        assert!(saved_config(run.path()).is_err());
     }
 
     #[test]

@@ -75,13 +75,11 @@ pub fn forward(x: &[f32], weight: &[f32], bias: &[f32], s: ConvShape) -> Vec<f32
         weight,
         s,
         out.par_chunks_mut(chunk * s.output_len()),
-        |planes, out| {
-            let rows = planes.len() / s.c_out;
-            for (i, out) in out.chunks_mut(s.output_len()).enumerate() {
-                for (c, (plane, &b)) in out.chunks_mut(p).zip(bias).enumerate() {
-                    let from = &planes[c * rows + i * p..c * rows + (i + 1) * p];
-                    for (v, &f) in plane.iter_mut().zip(from) {
-                        *v = f + b;
+        |rows, out| {
+            for (sample, out) in rows.chunks(p * s.c_out).zip(out.chunks_mut(s.output_len())) {
+                for (position, row) in sample.chunks_exact(s.c_out).enumerate() {
+                    for (c, (&v, &b)) in row.iter().zip(bias).enumerate() {
+                        out[c * p + position] = v + b;
                     }
                 }
             }
@@ -96,7 +94,8 @@ const NO_WINNER: u8 = u8::MAX;
 /// `max_pool_2×2(relu(conv(x)))`, as the network's first two blocks: the values,
 /// `[batch, c_out, out_h / 2, out_w / 2]` (an odd last row or column is dropped, as burn's
 /// and PyTorch's floor mode), and for each which of its window's four positions (row-major)
-/// won, or [`NO_WINNER`]: all the backward pass needs to know.
+/// won, or [`NO_WINNER`]: all the backward pass needs to know. The winners are
+/// channel-last, `[batch, out_h / 2, out_w / 2, c_out]`, the order both passes read them in.
 pub struct Pooled {
     pub values: Vec<f32>,
     pub winners: Vec<u8>,
@@ -123,31 +122,30 @@ impl ConvShape {
 
 pub fn forward_relu_pool(x: &[f32], weight: &[f32], bias: &[f32], s: ConvShape) -> Pooled {
     assert_eq!(bias.len(), s.c_out);
-    let (p, pw) = (s.positions(), s.pooled_w());
+    let (p, ph, pw) = (s.positions(), s.pooled_h(), s.pooled_w());
     let len = s.batch * s.pooled_len();
     let (mut values, mut winners) = (vec![0.0; len], vec![NO_WINNER; len]);
     let chunk = s.chunk();
     let outputs = values
         .par_chunks_mut(chunk * s.pooled_len())
         .zip(winners.par_chunks_mut(chunk * s.pooled_len()));
-    conv_rows(x, weight, s, outputs, |planes, (values, winners)| {
-        let rows = planes.len() / s.c_out;
-        let sample = |i| i * s.pooled_len()..(i + 1) * s.pooled_len();
-        for i in 0..values.len() / s.pooled_len() {
-            let (values, winners) = (&mut values[sample(i)], &mut winners[sample(i)]);
-            for (c, &b) in bias.iter().enumerate() {
-                let plane = &planes[c * rows + i * p..c * rows + (i + 1) * p];
-                for py in 0..s.pooled_h() {
-                    for px in 0..pw {
-                        let (mut best, mut won) = (0.0, NO_WINNER);
-                        for (w, pos) in s.window(py, px).into_iter().enumerate() {
-                            let v = plane[pos] + b;
-                            if v > best {
-                                (best, won) = (v, w as u8);
-                            }
-                        }
-                        let j = (c * s.pooled_h() + py) * pw + px;
-                        (values[j], winners[j]) = (best, won);
+    conv_rows(x, weight, s, outputs, |rows, (values, winners)| {
+        let samples = rows
+            .chunks(p * s.c_out)
+            .zip(values.chunks_mut(s.pooled_len()))
+            .zip(winners.chunks_mut(s.pooled_len()));
+        for ((sample, values), winners) in samples {
+            for py in 0..ph {
+                for px in 0..pw {
+                    let [a, b, c, d] = s
+                        .window(py, px)
+                        .map(|pos| &sample[pos * s.c_out..][..s.c_out]);
+                    let winners = &mut winners[(py * pw + px) * s.c_out..][..s.c_out];
+                    for (ch, won) in winners.iter_mut().enumerate() {
+                        let bias = bias[ch];
+                        let (v, w) =
+                            relu_max4([a[ch] + bias, b[ch] + bias, c[ch] + bias, d[ch] + bias]);
+                        (values[(ch * ph + py) * pw + px], *won) = (v, w);
                     }
                 }
             }
@@ -156,9 +154,28 @@ pub fn forward_relu_pool(x: &[f32], weight: &[f32], bias: &[f32], s: ConvShape) 
     Pooled { values, winners }
 }
 
-/// The convolution chunk by chunk: each chunk's result as `planes[c_out, samples · p]` (no
-/// bias yet; sample i's channel c is `planes[c][i·p..(i + 1)·p]`), with that chunk's share
-/// of the outputs, to `emit`.
+/// `max(0, v…)` and the index of the first of the four values that reaches it, or
+/// [`NO_WINNER`] if none is above zero. Branch-free (selects, not jumps): which of a window's
+/// values wins is unpredictable, and mispredicted branches made pooling a tenth of a step.
+#[inline(always)]
+fn relu_max4(v: [f32; 4]) -> (f32, u8) {
+    let (top, top_won) = if v[1] > v[0] { (v[1], 1) } else { (v[0], 0) };
+    let (bottom, bottom_won) = if v[3] > v[2] { (v[3], 3) } else { (v[2], 2) };
+    let (best, won) = if bottom > top {
+        (bottom, bottom_won)
+    } else {
+        (top, top_won)
+    };
+    if best > 0.0 {
+        (best, won)
+    } else {
+        (0.0, NO_WINNER)
+    }
+}
+
+/// The convolution chunk by chunk: each chunk's result as `rows[samples · p, c_out]` (no
+/// bias yet; row `i·p + oy·out_w + ox` holds every channel of output position (oy, ox) of
+/// sample i), with that chunk's share of the outputs, to `emit`.
 fn conv_rows<O: Send>(
     x: &[f32],
     weight: &[f32],
@@ -177,11 +194,13 @@ fn conv_rows<O: Send>(
                 let rows = samples * p;
                 out_rows.resize(rows * s.c_out, 0.0);
                 im2row(x, s, samples, patches);
-                // planesᵀ[rows, c_out] = patches[rows, k] · weight[c_out, k]ᵀ: one product
-                // for the whole chunk, written transposed (gemm takes strides).
+                // out_rows[rows, c_out] = patches[rows, k] · weight[c_out, k]ᵀ: one product
+                // for the whole chunk. Channel-last: gemm writes a row-major result 2–3×
+                // faster than a transposed one here (planes, [c_out, rows]), and pooling then
+                // reads each position's channels contiguously.
                 matmul(
                     (rows, s.c_out, k),
-                    Strided(out_rows, 1, rows),
+                    Strided(out_rows, s.c_out, 1),
                     Strided(patches, k, 1),
                     Strided(weight, 1, k),
                     false,
@@ -277,23 +296,27 @@ fn sum_chunks<'a>(
                 let samples = x.len() / s.input_len();
                 let rows = samples * p;
                 output_grad_rows(g, s, samples, g_rows);
-                let db = g_rows.chunks(rows).map(|g| g.iter().sum()).collect();
+                // Summed row by row, all channels at once: vectorised, and in a fixed order.
+                let mut db = vec![0.0; s.c_out];
+                for row in g_rows.chunks_exact(s.c_out) {
+                    db.iter_mut().zip(row).for_each(|(d, g)| *d += g);
+                }
                 im2row(x, s, samples, patches);
-                // dw[c_out, k] = g_rows[c_out, rows] · patches[rows, k]
+                // dw[c_out, k] = g_rows[rows, c_out]ᵀ · patches[rows, k]
                 let mut dw = vec![0.0; s.weight_len()];
                 matmul(
                     (s.c_out, k, rows),
                     Strided(&mut dw, k, 1),
-                    Strided(g_rows, rows, 1),
+                    Strided(g_rows, 1, s.c_out),
                     Strided(patches, k, 1),
                     false,
                 );
                 if let Some(dx) = dx {
-                    // d patches[rows, k] = g_rowsᵀ[rows, c_out] · weight[c_out, k]
+                    // d patches[rows, k] = g_rows[rows, c_out] · weight[c_out, k]
                     matmul(
                         (rows, k, s.c_out),
                         Strided(patches, k, 1),
-                        Strided(g_rows, 1, rows),
+                        Strided(g_rows, s.c_out, 1),
                         Strided(weight, k, 1),
                         false,
                     );
@@ -313,32 +336,48 @@ fn sum_chunks<'a>(
     sums
 }
 
-/// A chunk's output gradient as one `[c_out, samples · p]` matrix, the layout the weight
-/// and input gradients' products read.
+/// A chunk's output gradient as one `[samples · p, c_out]` matrix, channel-last like the
+/// forward pass's product: the layout the weight and input gradients' products read.
 fn output_grad_rows(grad: OutputGrad, s: ConvShape, samples: usize, g_rows: &mut Vec<f32>) {
-    let (p, pw) = (s.positions(), s.pooled_w());
-    let rows = samples * p;
-    g_rows.clear();
-    g_rows.resize(s.c_out * rows, 0.0);
+    let (p, ph, pw) = (s.positions(), s.pooled_h(), s.pooled_w());
+    let sample_rows = p * s.c_out;
+    // Every value is overwritten, except where pooling dropped an odd last row or column.
+    g_rows.resize(samples * sample_rows, 0.0);
     match grad {
         OutputGrad::Dense(g) => {
-            for (i, g) in g.chunks(s.output_len()).enumerate() {
+            for (g, rows) in g.chunks(s.output_len()).zip(g_rows.chunks_mut(sample_rows)) {
                 for (c, g) in g.chunks(p).enumerate() {
-                    g_rows[c * rows + i * p..c * rows + (i + 1) * p].copy_from_slice(g);
+                    for (position, &g) in g.iter().enumerate() {
+                        rows[position * s.c_out + c] = g;
+                    }
                 }
             }
         }
         OutputGrad::Pooled { grad, winners } => {
-            let mut j = 0;
-            for i in 0..samples {
-                for c in 0..s.c_out {
-                    let plane = &mut g_rows[c * rows + i * p..c * rows + (i + 1) * p];
-                    for py in 0..s.pooled_h() {
-                        for px in 0..pw {
-                            if winners[j] != NO_WINNER {
-                                plane[s.window(py, px)[winners[j] as usize]] = grad[j];
-                            }
-                            j += 1;
+            if s.out_h() % 2 == 1 || s.out_w() % 2 == 1 {
+                g_rows.fill(0.0);
+            }
+            let samples = grad
+                .chunks(s.pooled_len())
+                .zip(winners.chunks(s.pooled_len()))
+                .zip(g_rows.chunks_mut(sample_rows));
+            let mut grad_t = vec![0.0; s.pooled_len()];
+            for ((grad, winners), rows) in samples {
+                // This sample's gradient channel-last, as its winners are.
+                for (c, plane) in grad.chunks(ph * pw).enumerate() {
+                    for (at, &g) in plane.iter().enumerate() {
+                        grad_t[at * s.c_out + c] = g;
+                    }
+                }
+                let pooled = grad_t.chunks(s.c_out).zip(winners.chunks(s.c_out));
+                for ((grad, winners), (py, px)) in
+                    pooled.zip((0..ph).flat_map(|py| (0..pw).map(move |px| (py, px))))
+                {
+                    // All four written, the winner's gradient or zero: no branch.
+                    for (w, pos) in s.window(py, px).into_iter().enumerate() {
+                        let row = &mut rows[pos * s.c_out..][..s.c_out];
+                        for ((r, &g), &won) in row.iter_mut().zip(grad).zip(winners) {
+                            *r = if won == w as u8 { g } else { 0.0 };
                         }
                     }
                 }
@@ -643,13 +682,15 @@ mod tests {
                         let window = [at(0, 0), at(0, 1), at(1, 0), at(1, 1)];
                         let best = window.iter().map(|&j| dense[j]).fold(0.0f32, f32::max);
                         let j = (plane * ph + y) * pw + x0;
+                        let (n, c) = (plane / s.c_out, plane % s.c_out);
+                        let won = pooled.winners[((n * ph + y) * pw + x0) * s.c_out + c];
                         assert!((pooled.values[j] - best).abs() < 1e-4, "pooled value {j}");
                         if best > 0.0 {
-                            let winner = window[pooled.winners[j] as usize];
+                            let winner = window[won as usize];
                             assert_eq!(dense[winner], best, "winner of {j}");
                             g_dense[winner] = g[j];
                         } else {
-                            assert_eq!(pooled.winners[j], NO_WINNER);
+                            assert_eq!(won, NO_WINNER);
                         }
                     }
                 }

@@ -59,7 +59,12 @@ fn main() {
         seed ^= seed << 5;
         (seed as f32 / u32::MAX as f32) - 0.5
     };
+    // An argument (`conv1`, …) times that layer alone, e.g. under a profiler.
+    let only = std::env::args().nth(1);
     for (name, s, pooled, want_x) in layers {
+        if only.as_ref().is_some_and(|only| only != name) {
+            continue;
+        }
         let x: Vec<f32> = (0..s.batch * s.c_in * s.h * s.w).map(|_| rnd()).collect();
         let w: Vec<f32> = (0..s.weight_len()).map(|_| rnd()).collect();
         let b: Vec<f32> = (0..s.c_out).map(|_| rnd()).collect();

@@ -12,6 +12,8 @@
 
 use rayon::prelude::*;
 
+use crate::matmul::{Strided, matmul};
+
 /// Sizes of one convolution: input `[batch, c_in, h, w]`, weight `[c_out, c_in, kh, kw]`,
 /// output `[batch, c_out, h - kh + 1, w - kw + 1]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,7 +69,6 @@ pub struct ConvGrads {
 /// Output of the convolution, `[batch, c_out, out_h, out_w]`.
 pub fn forward(x: &[f32], weight: &[f32], bias: &[f32], s: ConvShape) -> Vec<f32> {
     assert_eq!(bias.len(), s.c_out);
-    let p = s.positions();
     let mut out = vec![0.0; s.batch * s.output_len()];
     let chunk = s.chunk();
     conv_rows(
@@ -75,15 +76,7 @@ pub fn forward(x: &[f32], weight: &[f32], bias: &[f32], s: ConvShape) -> Vec<f32
         weight,
         s,
         out.par_chunks_mut(chunk * s.output_len()),
-        |rows, out| {
-            for (sample, out) in rows.chunks(p * s.c_out).zip(out.chunks_mut(s.output_len())) {
-                for (position, row) in sample.chunks_exact(s.c_out).enumerate() {
-                    for (c, (&v, &b)) in row.iter().zip(bias).enumerate() {
-                        out[c * p + position] = v + b;
-                    }
-                }
-            }
-        },
+        |rows, out| add_bias_channel_first(rows, bias, s, out),
     );
     out
 }
@@ -122,7 +115,6 @@ impl ConvShape {
 
 pub fn forward_relu_pool(x: &[f32], weight: &[f32], bias: &[f32], s: ConvShape) -> Pooled {
     assert_eq!(bias.len(), s.c_out);
-    let (p, ph, pw) = (s.positions(), s.pooled_h(), s.pooled_w());
     let len = s.batch * s.pooled_len();
     let (mut values, mut winners) = (vec![0.0; len], vec![NO_WINNER; len]);
     let chunk = s.chunk();
@@ -130,28 +122,51 @@ pub fn forward_relu_pool(x: &[f32], weight: &[f32], bias: &[f32], s: ConvShape) 
         .par_chunks_mut(chunk * s.pooled_len())
         .zip(winners.par_chunks_mut(chunk * s.pooled_len()));
     conv_rows(x, weight, s, outputs, |rows, (values, winners)| {
-        let samples = rows
-            .chunks(p * s.c_out)
-            .zip(values.chunks_mut(s.pooled_len()))
-            .zip(winners.chunks_mut(s.pooled_len()));
-        for ((sample, values), winners) in samples {
-            for py in 0..ph {
-                for px in 0..pw {
-                    let [a, b, c, d] = s
-                        .window(py, px)
-                        .map(|pos| &sample[pos * s.c_out..][..s.c_out]);
-                    let winners = &mut winners[(py * pw + px) * s.c_out..][..s.c_out];
-                    for (ch, won) in winners.iter_mut().enumerate() {
-                        let bias = bias[ch];
-                        let (v, w) =
-                            relu_max4([a[ch] + bias, b[ch] + bias, c[ch] + bias, d[ch] + bias]);
-                        (values[(ch * ph + py) * pw + px], *won) = (v, w);
-                    }
+        relu_pool(rows, bias, s, values, winners)
+    });
+    Pooled { values, winners }
+}
+
+/// A chunk's `rows[samples · p, c_out]` plus the bias, as `out[samples, c_out, p]`.
+fn add_bias_channel_first(rows: &[f32], bias: &[f32], s: ConvShape, out: &mut [f32]) {
+    let p = s.positions();
+    for (sample, out) in rows.chunks(p * s.c_out).zip(out.chunks_mut(s.output_len())) {
+        for (position, row) in sample.chunks_exact(s.c_out).enumerate() {
+            for (c, (&v, &b)) in row.iter().zip(bias).enumerate() {
+                out[c * p + position] = v + b;
+            }
+        }
+    }
+}
+
+/// A chunk's `rows[samples · p, c_out]` plus the bias → ReLU → 2×2 max pool: the values
+/// (channel-first, `[samples, c_out, ph, pw]`) and the winners (channel-last).
+fn relu_pool(rows: &[f32], bias: &[f32], s: ConvShape, values: &mut [f32], winners: &mut [u8]) {
+    let (p, ph, pw) = (s.positions(), s.pooled_h(), s.pooled_w());
+    let mut pooled = vec![0.0; s.c_out];
+    let samples = rows
+        .chunks(p * s.c_out)
+        .zip(values.chunks_mut(s.pooled_len()))
+        .zip(winners.chunks_mut(s.pooled_len()));
+    for ((sample, values), winners) in samples {
+        for py in 0..ph {
+            for px in 0..pw {
+                let [a, b, c, d] = s
+                    .window(py, px)
+                    .map(|pos| &sample[pos * s.c_out..][..s.c_out]);
+                let winners = &mut winners[(py * pw + px) * s.c_out..][..s.c_out];
+                // Channels side by side (vectorised), then spread to their planes.
+                for ch in 0..s.c_out {
+                    let bias = bias[ch];
+                    (pooled[ch], winners[ch]) =
+                        relu_max4([a[ch] + bias, b[ch] + bias, c[ch] + bias, d[ch] + bias]);
+                }
+                for (ch, &v) in pooled.iter().enumerate() {
+                    values[(ch * ph + py) * pw + px] = v;
                 }
             }
         }
-    });
-    Pooled { values, winners }
+    }
 }
 
 /// `max(0, v…)` and the index of the first of the four values that reaches it, or
@@ -185,15 +200,16 @@ fn conv_rows<O: Send>(
 ) {
     check(x, weight, s);
     let (p, k) = (s.positions(), s.patch());
+    let weight = &weight_in_patch_order(weight, s, false);
     x.par_chunks(s.chunk() * s.input_len())
         .zip(outputs)
         .for_each_init(
-            || (Vec::new(), Vec::new()),
-            |(patches, out_rows), (x, out)| {
+            || (Vec::new(), Vec::new(), Vec::new()),
+            |(pixels, patches, out_rows), (x, out)| {
                 let samples = x.len() / s.input_len();
                 let rows = samples * p;
                 out_rows.resize(rows * s.c_out, 0.0);
-                im2row(x, s, samples, patches);
+                im2row(x, s, samples, pixels, patches);
                 // out_rows[rows, c_out] = patches[rows, k] · weight[c_out, k]ᵀ: one product
                 // for the whole chunk. Channel-last: gemm writes a row-major result 2–3×
                 // faster than a transposed one here (planes, [c_out, rows]), and pooling then
@@ -289,10 +305,11 @@ fn sum_chunks<'a>(
     s: ConvShape,
 ) -> (Vec<f32>, Vec<f32>) {
     let (p, k) = (s.positions(), s.patch());
+    let weight = &weight_in_patch_order(weight, s, false);
     let per_chunk: Vec<(Vec<f32>, Vec<f32>)> = chunks
         .map_init(
-            || (Vec::new(), Vec::new()),
-            |(patches, g_rows), ((x, g), dx)| {
+            || (Vec::new(), Vec::new(), Vec::new()),
+            |(pixels, patches, g_rows), ((x, g), dx)| {
                 let samples = x.len() / s.input_len();
                 let rows = samples * p;
                 output_grad_rows(g, s, samples, g_rows);
@@ -301,7 +318,7 @@ fn sum_chunks<'a>(
                 for row in g_rows.chunks_exact(s.c_out) {
                     db.iter_mut().zip(row).for_each(|(d, g)| *d += g);
                 }
-                im2row(x, s, samples, patches);
+                im2row(x, s, samples, pixels, patches);
                 // dw[c_out, k] = g_rows[rows, c_out]ᵀ · patches[rows, k]
                 let mut dw = vec![0.0; s.weight_len()];
                 matmul(
@@ -320,7 +337,7 @@ fn sum_chunks<'a>(
                         Strided(weight, k, 1),
                         false,
                     );
-                    row2im_add(patches, s, samples, dx);
+                    row2im(patches, s, samples, pixels, dx);
                 }
                 (dw, db)
             },
@@ -333,7 +350,7 @@ fn sum_chunks<'a>(
         sums.0.iter_mut().zip(&dw).for_each(|(a, b)| *a += b);
         sums.1.iter_mut().zip(&db).for_each(|(a, b)| *a += b);
     }
-    sums
+    (weight_in_patch_order(&sums.0, s, true), sums.1)
 }
 
 /// A chunk's output gradient as one `[samples · p, c_out]` matrix, channel-last like the
@@ -400,111 +417,102 @@ fn check(x: &[f32], weight: &[f32], s: ConvShape) {
 }
 
 /// `samples` images → `patches[samples · p, k]`: row `i·p + oy·out_w + ox` holds what output
-/// position (oy, ox) of sample i reads, in the weight's (c_in, ky, kx) order.
-fn im2row(x: &[f32], s: ConvShape, samples: usize, patches: &mut Vec<f32>) {
+/// position (oy, ox) of sample i reads, in (ky, kx, c_in) order (the weight's order after
+/// [`weight_in_patch_order`]). The images are made channel-last first (in `pixels`), so each
+/// kernel row of a patch is one contiguous copy of `kw · c_in` values: for the network's
+/// second layer 3 copies of 48 values instead of 48 copies of 3.
+fn im2row(x: &[f32], s: ConvShape, samples: usize, pixels: &mut Vec<f32>, patches: &mut Vec<f32>) {
+    let images = channel_last(&x[..samples * s.input_len()], s, pixels);
     // Every value is overwritten: no need to zero what is already there.
     patches.resize(samples * s.positions() * s.patch(), 0.0);
-    // The network's 3-wide kernels get their own copy of the loop, with constant-size copies.
-    if s.kw == 3 {
-        im2row_with(x, s, 3, samples, patches);
-    } else {
-        im2row_with(x, s, s.kw, samples, patches);
-    }
-}
-
-#[inline(always)]
-fn im2row_with(x: &[f32], s: ConvShape, kw: usize, samples: usize, patches: &mut [f32]) {
-    let mut o = 0;
-    for image in x.chunks(s.input_len()).take(samples) {
+    let run = s.kw * s.c_in;
+    let mut rows = patches.chunks_exact_mut(s.patch());
+    for image in images.chunks_exact(s.input_len()) {
         for oy in 0..s.out_h() {
             for ox in 0..s.out_w() {
-                for c in 0..s.c_in {
-                    for ky in 0..s.kh {
-                        let start = c * s.h * s.w + (oy + ky) * s.w + ox;
-                        patches[o..o + kw].copy_from_slice(&image[start..start + kw]);
-                        o += kw;
-                    }
+                let row = rows.next().expect("one row per output position");
+                for (ky, to) in row.chunks_exact_mut(run).enumerate() {
+                    let start = ((oy + ky) * s.w + ox) * s.c_in;
+                    to.copy_from_slice(&image[start..start + run]);
                 }
             }
         }
     }
 }
 
-/// The adjoint of [`im2row`]: adds every patch value back onto the input position it came
-/// from.
-fn row2im_add(patches: &[f32], s: ConvShape, samples: usize, dx: &mut [f32]) {
-    if s.kw == 3 {
-        row2im_add_with(patches, s, 3, samples, dx);
-    } else {
-        row2im_add_with(patches, s, s.kw, samples, dx);
-    }
-}
-
-#[inline(always)]
-fn row2im_add_with(patches: &[f32], s: ConvShape, kw: usize, samples: usize, dx: &mut [f32]) {
-    let mut o = 0;
-    for image in dx.chunks_mut(s.input_len()).take(samples) {
+/// The adjoint of [`im2row`]: every patch value added back onto the input position it came
+/// from, giving the chunk's input gradient `dx` (NCHW; `pixels` holds the channel-last sums).
+fn row2im(patches: &[f32], s: ConvShape, samples: usize, pixels: &mut Vec<f32>, dx: &mut [f32]) {
+    pixels.clear();
+    pixels.resize(samples * s.input_len(), 0.0);
+    let run = s.kw * s.c_in;
+    let mut rows = patches.chunks_exact(s.patch());
+    for image in pixels.chunks_exact_mut(s.input_len()) {
         for oy in 0..s.out_h() {
             for ox in 0..s.out_w() {
-                for c in 0..s.c_in {
-                    for ky in 0..s.kh {
-                        let start = c * s.h * s.w + (oy + ky) * s.w + ox;
-                        for (d, p) in image[start..start + kw].iter_mut().zip(&patches[o..o + kw]) {
-                            *d += p;
-                        }
-                        o += kw;
-                    }
+                let row = rows.next().expect("one row per output position");
+                for (ky, from) in row.chunks_exact(run).enumerate() {
+                    let start = ((oy + ky) * s.w + ox) * s.c_in;
+                    let to = &mut image[start..start + run];
+                    to.iter_mut().zip(from).for_each(|(d, v)| *d += v);
                 }
+            }
+        }
+    }
+    let (hw, c_in) = (s.h * s.w, s.c_in);
+    for (image, dx) in pixels
+        .chunks_exact(s.input_len())
+        .zip(dx.chunks_exact_mut(s.input_len()))
+    {
+        for (c, plane) in dx.chunks_exact_mut(hw).enumerate() {
+            for (at, d) in plane.iter_mut().enumerate() {
+                *d = image[at * c_in + c];
             }
         }
     }
 }
 
-/// A matrix view: data, row stride, column stride.
-struct Strided<T>(T, usize, usize);
+/// NCHW images as NHWC (`[samples, h, w, c_in]`), in `buffer`; with one channel they are
+/// the same, and `x` itself is returned.
+fn channel_last<'a>(x: &'a [f32], s: ConvShape, buffer: &'a mut Vec<f32>) -> &'a [f32] {
+    if s.c_in == 1 {
+        return x;
+    }
+    buffer.resize(x.len(), 0.0);
+    let hw = s.h * s.w;
+    for (image, out) in x
+        .chunks_exact(s.input_len())
+        .zip(buffer.chunks_exact_mut(s.input_len()))
+    {
+        for (c, plane) in image.chunks_exact(hw).enumerate() {
+            for (at, &v) in plane.iter().enumerate() {
+                out[at * s.c_in + c] = v;
+            }
+        }
+    }
+    buffer
+}
 
-/// `dst[m, n] (+)= lhs[m, k] · rhs[k, n]` (adds to `dst` if `accumulate`), single-threaded
-/// `gemm` (the chunks are the parallelism). Bounds are checked here, once, so the unsafe
-/// call below only ever reads and writes inside the slices.
-fn matmul(
-    (m, n, k): (usize, usize, usize),
-    dst: Strided<&mut [f32]>,
-    lhs: Strided<&[f32]>,
-    rhs: Strided<&[f32]>,
-    accumulate: bool,
-) {
-    let last = |rows: usize, cols: usize, rs: usize, cs: usize| (rows - 1) * rs + (cols - 1) * cs;
-    if m == 0 || n == 0 || k == 0 {
-        return;
+/// The weight `[c_out, c_in, kh, kw]` as `[c_out, kh, kw, c_in]`, the order of a patch's
+/// values; or back, for the weight's gradient, with `back`.
+fn weight_in_patch_order(weight: &[f32], s: ConvShape, back: bool) -> Vec<f32> {
+    let mut out = vec![0.0; weight.len()];
+    for o in 0..s.c_out {
+        for c in 0..s.c_in {
+            for ky in 0..s.kh {
+                for kx in 0..s.kw {
+                    let burn = ((o * s.c_in + c) * s.kh + ky) * s.kw + kx;
+                    let patch = ((o * s.kh + ky) * s.kw + kx) * s.c_in + c;
+                    if back {
+                        out[burn] = weight[patch];
+                    } else {
+                        out[patch] = weight[burn];
+                    }
+                }
+            }
+        }
     }
-    assert!(last(m, n, dst.1, dst.2) < dst.0.len());
-    assert!(last(m, k, lhs.1, lhs.2) < lhs.0.len());
-    assert!(last(k, n, rhs.1, rhs.2) < rhs.0.len());
-    // SAFETY: every index gemm touches is (row · rs + col · cs) within the bounds asserted
-    // above; dst does not alias lhs or rhs (a `&mut` and two `&`).
-    unsafe {
-        gemm::gemm(
-            m,
-            n,
-            k,
-            dst.0.as_mut_ptr(),
-            dst.2 as isize,
-            dst.1 as isize,
-            accumulate,
-            lhs.0.as_ptr(),
-            lhs.2 as isize,
-            lhs.1 as isize,
-            rhs.0.as_ptr(),
-            rhs.2 as isize,
-            rhs.1 as isize,
-            1.0,
-            1.0,
-            false,
-            false,
-            false,
-            gemm::Parallelism::None,
-        )
-    }
+    out
 }
 
 #[cfg(test)]

@@ -10,6 +10,8 @@ pub mod conv_kernel;
 #[cfg(feature = "flex-training")]
 mod flex_ops;
 pub mod lstm;
+#[cfg(feature = "flex-training")]
+mod matmul;
 pub mod network;
 pub mod preprocess;
 pub mod samples;

@@ -54,9 +54,34 @@ impl FusedLstm {
     /// Runs the layer over `[batch, steps, d_input]` from `state` (zeros if `None`); returns
     /// the hidden state at every step, `[batch, steps, hidden]`, and the state after the last.
     pub fn forward(&self, input: Tensor<3>, state: Option<LstmState>) -> (Tensor<3>, LstmState) {
-        let [batch, steps, _] = input.dims();
-        let device = input.device();
         let gates_in = self.input.forward(input);
+        // Training on flex reads whole sequences from the start: there the layer is one
+        // operation (`flex_ops::lstm_layer`), same answers and gradients.
+        #[cfg(feature = "flex-training")]
+        if state.is_none() {
+            let weight = self.recurrent.weight.val();
+            if let Some(states) = crate::flex_ops::lstm_layer::run(&gates_in, &weight) {
+                let [batch, steps, _] = states.dims();
+                let h = self.hidden;
+                let last = states
+                    .clone()
+                    .slice(s![.., steps - 1, ..])
+                    .reshape([batch, 2 * h]);
+                let state = LstmState {
+                    hidden: last.clone().slice(s![.., 0..h]),
+                    cell: last.slice(s![.., h..2 * h]),
+                };
+                return (states.slice(s![.., .., 0..h]), state);
+            }
+        }
+        self.steps(gates_in, state)
+    }
+
+    /// The recurrence in burn's operations, one step at a time, from the input projection's
+    /// pre-activation gates `[batch, steps, 4·hidden]`.
+    fn steps(&self, gates_in: Tensor<3>, state: Option<LstmState>) -> (Tensor<3>, LstmState) {
+        let [batch, steps, _] = gates_in.dims();
+        let device = gates_in.device();
         let LstmState {
             mut cell,
             mut hidden,
@@ -73,21 +98,28 @@ impl FusedLstm {
         }
         (Tensor::stack(outputs, 1), LstmState { cell, hidden })
     }
+
+    /// [`forward`](Self::forward) always in burn's operations, step by step: what the fast
+    /// path is tested against.
+    #[cfg(test)]
+    pub(crate) fn forward_step_by_step(
+        &self,
+        input: Tensor<3>,
+        state: Option<LstmState>,
+    ) -> (Tensor<3>, LstmState) {
+        self.steps(self.input.forward(input), state)
+    }
+
+    /// The input and recurrent weights, for tests of their gradients.
+    #[cfg(test)]
+    pub(crate) fn weights(&self) -> [Tensor<2>; 2] {
+        [self.input.weight.val(), self.recurrent.weight.val()]
+    }
 }
 
 /// One step's gate arithmetic: pre-activation gates `[batch, 4·hidden]` (i, f, g, o) and the
-/// cell → the new hidden state and cell. Training on flex does it in two fused operations
-/// (`flex_ops::lstm_cell`); everything else in burn's.
+/// cell → the new hidden state and cell.
 fn step(gates: Tensor<2>, cell: Tensor<2>) -> (Tensor<2>, Tensor<2>) {
-    #[cfg(feature = "flex-training")]
-    if let Some(out) = crate::flex_ops::lstm_cell::step(&gates, &cell) {
-        return out;
-    }
-    burn_step(gates, cell)
-}
-
-/// [`step`] in burn's operations.
-pub(crate) fn burn_step(gates: Tensor<2>, cell: Tensor<2>) -> (Tensor<2>, Tensor<2>) {
     let mut chunks = gates.chunk(4, 1).into_iter();
     let (i, f, g, o) = (
         sigmoid(chunks.next().unwrap()),

@@ -4,14 +4,14 @@
 //! allocation and pass over memory; on the CPU that overhead, and `flex`'s slow convolution
 //! weight gradient, made training 3.5× slower than PyTorch on the same network. Here the two
 //! hot spots are single operations with hand-written gradients: a conv (+ ReLU + max pool)
-//! block ([`conv`], kernels in [`conv_kernel`](crate::conv_kernel)) and an LSTM step's
-//! gate arithmetic ([`lstm_cell`]). Each applies only to tensors on autodiff-over-flex and
+//! block ([`conv`], kernels in [`conv_kernel`](crate::conv_kernel)) and a whole LSTM layer
+//! over a sequence ([`lstm_layer`]). Each applies only to tensors on autodiff-over-flex and
 //! returns `None` otherwise, so the callers (`conv.rs`, `lstm.rs`) fall back to burn's own
 //! operations: inference, the page and the GPU never come here. Tests check every operation
 //! against burn's own, outputs and gradients.
 
 pub mod conv;
-pub mod lstm_cell;
+pub mod lstm_layer;
 
 use std::borrow::Cow;
 

@@ -17,9 +17,10 @@ use burn::tensor::DType;
 use super::{Training, TrainingTensor, tensor, values};
 use crate::conv_kernel::{self, ConvShape, OutputGrad};
 
-/// `layer(x)`, or `pool(relu(layer(x)))` with a pool, on the fast path; `None` where it
-/// does not apply (another backend, no autodiff, a geometry the kernel does not do): the
-/// caller then runs burn's own.
+/// `layer(x)`, or `pool(relu(layer(x)))` with a pool, on the fast path: on autodiff-over-flex
+/// (training) an operation with its gradients, on plain flex (the trainer's evaluation) the
+/// same kernel without them. `None` where it does not apply (another backend, a geometry the
+/// kernel does not do): the caller then runs burn's own.
 pub fn forward(layer: &Conv2d, pool: Option<&MaxPool2d>, x: &Tensor<4>) -> Option<Tensor<4>> {
     let plain = layer.stride == [1, 1]
         && layer.dilation == [1, 1]
@@ -37,15 +38,40 @@ pub fn forward(layer: &Conv2d, pool: Option<&MaxPool2d>, x: &Tensor<4>) -> Optio
     }
     let bias = layer.bias.as_ref()?.val();
     let weight = layer.weight.val();
-    let x = x.clone().try_into_primitive::<Training>().ok()?;
-    let weight = weight.try_into_primitive::<Training>().ok()?;
-    let bias = bias.try_into_primitive::<Training>().ok()?;
-    Some(Tensor::from_primitive::<Training>(conv2d(
-        x,
-        weight,
-        bias,
-        pool.is_some(),
-    )))
+    if let Ok(x) = x.clone().try_into_primitive::<Training>() {
+        let weight = weight.try_into_primitive::<Training>().ok()?;
+        let bias = bias.try_into_primitive::<Training>().ok()?;
+        return Some(Tensor::from_primitive::<Training>(conv2d(
+            x,
+            weight,
+            bias,
+            pool.is_some(),
+        )));
+    }
+    let x = x.clone().try_into_primitive::<Flex>().ok()?;
+    let weight = weight.try_into_primitive::<Flex>().ok()?;
+    let bias = bias.try_into_primitive::<Flex>().ok()?;
+    let (out, _) = run_kernel(&x, &weight, &bias, pool.is_some());
+    Some(Tensor::from_primitive::<Flex>(out))
+}
+
+/// The kernel's forward pass: the output, and the pooling's winners if pooled.
+fn run_kernel(
+    x: &FlexTensor,
+    weight: &FlexTensor,
+    bias: &FlexTensor,
+    relu_pool: bool,
+) -> (FlexTensor, Option<Arc<[u8]>>) {
+    let s = shape(x, weight);
+    let (x, weight, bias) = (values(x), values(weight), values(bias));
+    if relu_pool {
+        let pooled = conv_kernel::forward_relu_pool(&x, &weight, &bias, s);
+        let dims = [s.batch, s.c_out, s.pooled_h(), s.pooled_w()];
+        (tensor(pooled.values, dims), Some(pooled.winners.into()))
+    } else {
+        let out = conv_kernel::forward(&x, &weight, &bias, s);
+        (tensor(out, [s.batch, s.c_out, s.out_h(), s.out_w()]), None)
+    }
 }
 
 fn shape(x: &FlexTensor, weight: &FlexTensor) -> ConvShape {
@@ -111,17 +137,7 @@ fn conv2d(
         weight.into_primitive(),
         bias.into_primitive(),
     );
-    let s = shape(&x, &weight);
-    let (x_values, w_values, b_values) = (values(&x), values(&weight), values(&bias));
-    let (out, winners) = if relu_pool {
-        let pooled = conv_kernel::forward_relu_pool(&x_values, &w_values, &b_values, s);
-        let dims = [s.batch, s.c_out, s.pooled_h(), s.pooled_w()];
-        (tensor(pooled.values, dims), Some(pooled.winners.into()))
-    } else {
-        let out = conv_kernel::forward(&x_values, &w_values, &b_values, s);
-        (tensor(out, [s.batch, s.c_out, s.out_h(), s.out_w()]), None)
-    };
-    drop((x_values, w_values, b_values));
+    let (out, winners) = run_kernel(&x, &weight, &bias, relu_pool);
     match prep {
         OpsKind::Tracked(prep) => prep.finish((x, weight, winners), out),
         OpsKind::UnTracked(prep) => prep.finish(out),
@@ -188,11 +204,21 @@ mod tests {
         fast.3.assert_approx_eq::<f32>(&burn.3, tolerance);
     }
 
+    /// Without autodiff (evaluation) the same kernel runs, and gives burn's answers.
     #[test]
-    fn without_autodiff_it_is_burns_conv2d() {
+    fn without_autodiff_it_matches_burns_conv_relu_pool() {
         let device = Device::flex();
-        let layer = Conv2dConfig::new([1, 2], [3, 3]).init(&device);
-        let x = Tensor::<4>::random([1, 1, 5, 5], Distribution::Default, &device);
-        assert!(super::forward(&layer, None, &x).is_none());
+        let layer = Conv2dConfig::new([3, 5], [3, 3]).init(&device);
+        let pool = MaxPool2dConfig::new([2, 2]).with_strides([2, 2]).init();
+        let x = Tensor::<4>::random([7, 3, 9, 8], Distribution::Default, &device);
+        let tolerance = burn::tensor::Tolerance::<f32>::rel_abs(1e-4, 1e-4);
+        let fast = super::forward(&layer, Some(&pool), &x).expect("the fast path applies");
+        let burn = pool.forward(relu(layer.forward(x.clone())));
+        fast.into_data()
+            .assert_approx_eq::<f32>(&burn.into_data(), tolerance);
+        let fast = super::forward(&layer, None, &x).expect("the fast path applies");
+        let burn = layer.forward(x);
+        fast.into_data()
+            .assert_approx_eq::<f32>(&burn.into_data(), tolerance);
     }
 }

@@ -27,8 +27,9 @@ use crate::matmul::{Strided, matmul};
 /// The hidden and cell states after every step, `[batch, steps, 2·hidden]` (each step's `h`
 /// then `c`), of the layer whose input projection gave the pre-activation gates `gates_in`
 /// (`[batch, steps, 4·hidden]`, gates i, f, g, o) and whose recurrent weight is `recurrent`
-/// (`[hidden, 4·hidden]`, burn `Linear`'s layout), from the zero state; `None` where the
-/// fast path does not apply (another backend, no autodiff): the caller runs burn's steps.
+/// (`[hidden, 4·hidden]`, burn `Linear`'s layout), from the zero state. On autodiff-over-flex
+/// (training) an operation with its gradients, on plain flex (the trainer's evaluation) the
+/// same forward pass without them; `None` elsewhere: the caller runs burn's steps.
 pub fn run(gates_in: &Tensor<3>, recurrent: &Tensor<2>) -> Option<Tensor<3>> {
     let [batch, steps, gates] = gates_in.dims();
     let [hidden, recurrent_gates] = recurrent.dims();
@@ -41,10 +42,19 @@ pub fn run(gates_in: &Tensor<3>, recurrent: &Tensor<2>) -> Option<Tensor<3>> {
     {
         return None;
     }
-    let gates_in = gates_in.clone().try_into_primitive::<Training>().ok()?;
-    let recurrent = recurrent.clone().try_into_primitive::<Training>().ok()?;
-    Some(Tensor::from_primitive::<Training>(layer(
-        gates_in, recurrent,
+    if let Ok(gates_in) = gates_in.clone().try_into_primitive::<Training>() {
+        let recurrent = recurrent.clone().try_into_primitive::<Training>().ok()?;
+        return Some(Tensor::from_primitive::<Training>(layer(
+            gates_in, recurrent,
+        )));
+    }
+    let gates_in = gates_in.clone().try_into_primitive::<Flex>().ok()?;
+    let recurrent = recurrent.clone().try_into_primitive::<Flex>().ok()?;
+    let z = Sizes { steps, hidden };
+    let (_, states) = forward(&values(&gates_in), &values(&recurrent), z);
+    Some(Tensor::from_primitive::<Flex>(tensor(
+        states,
+        [batch, steps, 2 * hidden],
     )))
 }
 
@@ -304,11 +314,18 @@ mod tests {
         }
     }
 
+    /// Without autodiff (evaluation) the same forward pass runs, and gives burn's answers.
     #[test]
-    fn without_autodiff_it_does_not_apply() {
+    fn without_autodiff_it_matches_burns_steps() {
         let device = Device::flex();
-        let gates = Tensor::<3>::zeros([1, 2, 8], &device);
-        let recurrent = Tensor::<2>::zeros([2, 8], &device);
-        assert!(super::run(&gates, &recurrent).is_none());
+        let lstm = FusedLstm::new(6, 5, &device);
+        let x = Tensor::<3>::random([70, 4, 6], Distribution::Normal(0.0, 2.0), &device);
+        let (fast, fast_state) = lstm.forward(x.clone(), None);
+        let (burn, burn_state) = lstm.forward_step_by_step(x, None);
+        let tolerance = burn::tensor::Tolerance::<f32>::rel_abs(1e-4, 1e-5);
+        fast.into_data()
+            .assert_approx_eq::<f32>(&burn.into_data(), tolerance);
+        let (fast, burn) = (fast_state.cell.into_data(), burn_state.cell.into_data());
+        fast.assert_approx_eq::<f32>(&burn, tolerance);
     }
 }

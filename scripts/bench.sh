@@ -8,7 +8,9 @@
 #
 # Environment: BENCH_THREADS (default 2), DIGITSEQ_CACHE (default ~/.cache/digitseq; the venv
 # is $DIGITSEQ_CACHE/torch-venv), BENCH_RUNS / BENCH_INFER_RUNS / BENCH_WARMUP to override the
-# counts. No MNIST needed: both sides time random inputs (the arithmetic does not depend on
+# counts, BENCH_ROUNDS (default 3): ours and both PyTorch variants run in turn that many times
+# and the table takes each figure's median over the rounds (this VM's speed drifts by ±10%
+# within minutes, so one measurement of each side would compare two different machines). No MNIST needed: both sides time random inputs (the arithmetic does not depend on
 # the pixels). Before timing, bench/parity.py checks that the PyTorch twin, given the shipped
 # weights (www/), answers exactly as `trainer predict` does.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -27,8 +29,10 @@ VENV="$CACHE/torch-venv"
 OUT="$ROOT/runs/bench"
 if [ "$MODE" = quick ]; then
     RUNS="${BENCH_RUNS:-2}" INFER_RUNS="${BENCH_INFER_RUNS:-3}" WARMUP="${BENCH_WARMUP:-1}"
+    ROUNDS="${BENCH_ROUNDS:-1}"
 else
     RUNS="${BENCH_RUNS:-20}" INFER_RUNS="${BENCH_INFER_RUNS:-50}" WARMUP="${BENCH_WARMUP:-3}"
+    ROUNDS="${BENCH_ROUNDS:-3}"
 fi
 
 # Free space under $1 in GiB.
@@ -70,7 +74,7 @@ ensure_torch
 # libraries would otherwise size themselves.
 export RAYON_NUM_THREADS="$THREADS" OMP_NUM_THREADS="$THREADS" MKL_NUM_THREADS="$THREADS"
 mkdir -p "$OUT"
-rm -f "$OUT"/ours.json "$OUT"/torch-*.json "$OUT"/predict.json "$OUT"/side-by-side.md
+rm -f "$OUT"/ours*.json "$OUT"/torch-*.json "$OUT"/predict.json "$OUT"/side-by-side.md
 
 say "building the trainer (only our crates if burn is already built)"
 (cd "$ROOT" && cargo build --quiet -p trainer)
@@ -86,19 +90,21 @@ if awk -v l="${LOAD_BEFORE%% *}" 'BEGIN { exit !(l > 0.5) }'; then
     say "warning: load average $LOAD_BEFORE: something else is running, figures will suffer"
 fi
 
-say "ours: trainer bench ($MODE, $THREADS threads, $RUNS timed steps, $INFER_RUNS inference runs)"
-(cd "$ROOT" && cargo run --quiet -p trainer -- bench --device cpu --batch 64 --length 10 \
-    --warmup "$WARMUP" --runs "$RUNS" --infer-runs "$INFER_RUNS" --json "$OUT/ours.json" >/dev/null)
-
-for lstm in fused nn; do
-    say "PyTorch, LSTM $lstm: bench/torch_same_net.py"
-    "$VENV/bin/python" "$ROOT/bench/torch_same_net.py" --threads "$THREADS" --batch 64 --length 10 \
-        --warmup "$WARMUP" --runs "$RUNS" --infer-runs "$INFER_RUNS" --lstm "$lstm" \
-        --ours "$OUT/ours.json" --json "$OUT/torch-$lstm.json"
+for round in $(seq 1 "$ROUNDS"); do
+    say "round $round/$ROUNDS, ours: trainer bench ($MODE, $THREADS threads, $RUNS timed steps," \
+        "$INFER_RUNS inference runs)"
+    (cd "$ROOT" && cargo run --quiet -p trainer -- bench --device cpu --batch 64 --length 10 \
+        --warmup "$WARMUP" --runs "$RUNS" --infer-runs "$INFER_RUNS" --json "$OUT/ours-$round.json" >/dev/null)
+    for lstm in fused nn; do
+        say "round $round/$ROUNDS, PyTorch, LSTM $lstm: bench/torch_same_net.py"
+        "$VENV/bin/python" "$ROOT/bench/torch_same_net.py" --threads "$THREADS" --batch 64 --length 10 \
+            --warmup "$WARMUP" --runs "$RUNS" --infer-runs "$INFER_RUNS" --lstm "$lstm" \
+            --ours "$OUT/ours-$round.json" --json "$OUT/torch-$lstm-$round.json"
+    done
 done
 
 "$VENV/bin/python" "$ROOT/bench/side_by_side.py" --mode "$MODE" \
     --load "$LOAD_BEFORE → $(load)" --cpu "$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)" \
-    "$OUT/ours.json" "$OUT/torch-fused.json" "$OUT/torch-nn.json" >"$OUT/side-by-side.md"
+    --rounds "$ROUNDS" "$OUT" >"$OUT/side-by-side.md"
 cat "$OUT/side-by-side.md"
-say "written: $OUT/side-by-side.md (raw reports: ours.json, torch-fused.json, torch-nn.json)"
+say "written: $OUT/side-by-side.md (raw reports: ours-N.json, torch-fused-N.json, torch-nn-N.json)"

@@ -425,7 +425,17 @@ fn im2row(x: &[f32], s: ConvShape, samples: usize, pixels: &mut Vec<f32>, patche
     let images = channel_last(&x[..samples * s.input_len()], s, pixels);
     // Every value is overwritten: no need to zero what is already there.
     patches.resize(samples * s.positions() * s.patch(), 0.0);
-    let run = s.kw * s.c_in;
+    // The first layer's runs (3 values: one channel, 3 wide) get their own copy of the loop,
+    // where the copy's length is a constant: otherwise each is a call to memcpy for 12 bytes.
+    match s.kw * s.c_in {
+        3 => patch_rows(images, s, 3, patches),
+        run => patch_rows(images, s, run, patches),
+    }
+}
+
+/// [`im2row`]'s copies from channel-last images, in runs of `run` = `kw · c_in` values.
+#[inline(always)]
+fn patch_rows(images: &[f32], s: ConvShape, run: usize, patches: &mut [f32]) {
     let mut rows = patches.chunks_exact_mut(s.patch());
     for image in images.chunks_exact(s.input_len()) {
         for oy in 0..s.out_h() {
@@ -445,7 +455,27 @@ fn im2row(x: &[f32], s: ConvShape, samples: usize, pixels: &mut Vec<f32>, patche
 fn row2im(patches: &[f32], s: ConvShape, samples: usize, pixels: &mut Vec<f32>, dx: &mut [f32]) {
     pixels.clear();
     pixels.resize(samples * s.input_len(), 0.0);
-    let run = s.kw * s.c_in;
+    // As in im2row, a constant run length for the first layer's runs.
+    match s.kw * s.c_in {
+        3 => add_patch_rows(patches, s, 3, pixels),
+        run => add_patch_rows(patches, s, run, pixels),
+    }
+    let (hw, c_in) = (s.h * s.w, s.c_in);
+    for (image, dx) in pixels
+        .chunks_exact(s.input_len())
+        .zip(dx.chunks_exact_mut(s.input_len()))
+    {
+        for (c, plane) in dx.chunks_exact_mut(hw).enumerate() {
+            for (at, d) in plane.iter_mut().enumerate() {
+                *d = image[at * c_in + c];
+            }
+        }
+    }
+}
+
+/// [`row2im`]'s sums into channel-last images, in runs of `run` = `kw · c_in` values.
+#[inline(always)]
+fn add_patch_rows(patches: &[f32], s: ConvShape, run: usize, pixels: &mut [f32]) {
     let mut rows = patches.chunks_exact(s.patch());
     for image in pixels.chunks_exact_mut(s.input_len()) {
         for oy in 0..s.out_h() {
@@ -456,17 +486,6 @@ fn row2im(patches: &[f32], s: ConvShape, samples: usize, pixels: &mut Vec<f32>, 
                     let to = &mut image[start..start + run];
                     to.iter_mut().zip(from).for_each(|(d, v)| *d += v);
                 }
-            }
-        }
-    }
-    let (hw, c_in) = (s.h * s.w, s.c_in);
-    for (image, dx) in pixels
-        .chunks_exact(s.input_len())
-        .zip(dx.chunks_exact_mut(s.input_len()))
-    {
-        for (c, plane) in dx.chunks_exact_mut(hw).enumerate() {
-            for (at, d) in plane.iter_mut().enumerate() {
-                *d = image[at * c_in + c];
             }
         }
     }

@@ -97,10 +97,12 @@ def main():
     for o in others:
         cells += [f"{o['parameters']:,}", "="]
     out.append("| trainable parameters | " + " | ".join(cells) + " |")
-    per_round = []
+    per_round, ratios = [], [[], []]
     for n, o in enumerate(ours_rounds):
         mine = o["train_sequences_per_second"]
         theirs = [r[n]["train_sequences_per_second"] for r in others_rounds]
+        for kind, other in enumerate(theirs):
+            ratios[kind].append(mine / other)
         per_round.append(
             f"round {n + 1}: {mine:.0f} vs {theirs[0]:.0f} / {theirs[1]:.0f} sequences/s "
             f"({mine / theirs[0]:.2f}× / {mine / theirs[1]:.2f}×)"
@@ -109,7 +111,8 @@ def main():
         "",
         "Training throughput round by round, ours vs PyTorch (our LSTM layout / nn.LSTM): "
         + "; ".join(per_round)
-        + ".",
+        + f". Median of the paired ratios: {statistics.median(ratios[0]):.2f}× / "
+        f"{statistics.median(ratios[1]):.2f}×.",
     ]
     out += [
         "",

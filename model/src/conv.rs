@@ -1,9 +1,9 @@
 //! The network's convolution blocks. Everywhere they are burn's `Conv2d`, `Relu` and
-//! `MaxPool2d`, except when training on burn `flex` (feature `flex-training`, which the
-//! trainer turns on): there each block is one custom autodiff operation
-//! ([`flex_ops::conv`](crate::flex_ops::conv), kernels in [`conv_kernel`](crate::conv_kernel)),
-//! several times faster than `flex`'s own. Same weights, same answers to float rounding;
-//! inference and the page never take that path.
+//! `MaxPool2d`, except on burn `flex` with the feature `flex-training` (the trainer's): there
+//! each block is one custom operation ([`flex_ops::conv`](crate::flex_ops::conv), kernels in
+//! [`conv_kernel`](crate::conv_kernel)), with its gradients when training, several times
+//! faster than `flex`'s own. Same weights, same answers to float rounding; the page (built
+//! without the feature) never takes that path.
 
 use burn::nn::conv::Conv2d;
 use burn::nn::pool::MaxPool2d;

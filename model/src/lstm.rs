@@ -55,8 +55,8 @@ impl FusedLstm {
     /// the hidden state at every step, `[batch, steps, hidden]`, and the state after the last.
     pub fn forward(&self, input: Tensor<3>, state: Option<LstmState>) -> (Tensor<3>, LstmState) {
         let gates_in = self.input.forward(input);
-        // Training on flex reads whole sequences from the start: there the layer is one
-        // operation (`flex_ops::lstm_layer`), same answers and gradients.
+        // Training and evaluation on flex read whole sequences from the start: there the
+        // layer is one operation (`flex_ops::lstm_layer`), same answers and gradients.
         #[cfg(feature = "flex-training")]
         if state.is_none() {
             let weight = self.recurrent.weight.val();

@@ -101,9 +101,7 @@ async fn webgpu_inference_matches_the_cpu() {
         .expect("this test runs in a Chromium with WebGPU (webdriver.json enables it)");
     let on_gpu = probabilities(&gpu).await;
     let on_cpu = probabilities(&Device::flex()).await;
-    for (g, c) in on_gpu.iter().flatten().zip(on_cpu.iter().flatten()) {
-        assert!((g - c).abs() < 1e-3, "webgpu {g} vs cpu {c}");
-    }
+    assert_same_answers("shipped weights", &on_gpu, &on_cpu);
 
     // A network with the feature norm (the trainer's default since the shipped weights).
     let config = DigitSeqConfig::new().with_feature_norm(true);
@@ -116,7 +114,16 @@ async fn webgpu_inference_matches_the_cpu() {
     let manifest = serde_json::to_string(&manifest).unwrap();
     let on_gpu = probabilities_of(&manifest, bytes.clone(), &gpu).await;
     let on_cpu = probabilities_of(&manifest, bytes, &Device::flex()).await;
-    for (g, c) in on_gpu.iter().flatten().zip(on_cpu.iter().flatten()) {
-        assert!((g - c).abs() < 1e-3, "feature norm: webgpu {g} vs cpu {c}");
+    assert_same_answers("feature norm", &on_gpu, &on_cpu);
+}
+
+/// The same positions and digits on both backends, each probability within 1e-3.
+fn assert_same_answers(what: &str, on_gpu: &[Vec<f32>], on_cpu: &[Vec<f32>]) {
+    assert_eq!(on_gpu.len(), on_cpu.len(), "{what}: positions");
+    for (g, c) in on_gpu.iter().zip(on_cpu) {
+        assert_eq!(g.len(), c.len(), "{what}: digits");
+        for (g, c) in g.iter().zip(c) {
+            assert!((g - c).abs() < 1e-3, "{what}: webgpu {g} vs cpu {c}");
+        }
     }
 }

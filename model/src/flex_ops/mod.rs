@@ -5,10 +5,11 @@
 //! weight gradient, made training 3.5× slower than PyTorch on the same network. Here the two
 //! hot spots are single operations with hand-written gradients: a conv (+ ReLU + max pool)
 //! block ([`conv`], kernels in [`conv_kernel`](crate::conv_kernel)) and a whole LSTM layer
-//! over a sequence ([`lstm_layer`]). Each applies only to tensors on autodiff-over-flex and
-//! returns `None` otherwise, so the callers (`conv.rs`, `lstm.rs`) fall back to burn's own
-//! operations: inference, the page and the GPU never come here. Tests check every operation
-//! against burn's own, outputs and gradients.
+//! over a sequence ([`lstm_layer`]). Each applies to tensors on autodiff-over-flex (training)
+//! and, without the gradients, on plain flex (the trainer's evaluation), and returns `None`
+//! otherwise, so the callers (`conv.rs`, `lstm.rs`) fall back to burn's own operations: the
+//! page (built without this feature) and the GPU never come here. Tests check every
+//! operation against burn's own, outputs and gradients.
 
 pub mod conv;
 pub mod lstm_layer;

@@ -76,7 +76,12 @@ pub fn forward(x: &[f32], weight: &[f32], bias: &[f32], s: ConvShape) -> Vec<f32
         weight,
         s,
         out.par_chunks_mut(chunk * s.output_len()),
-        |rows, out| add_bias_channel_first(rows, bias, s, out),
+        |rows, out| {
+            to_channel_first(rows, s.c_out, s.positions(), out);
+            for (plane, &b) in out.chunks_mut(s.positions()).zip(bias.iter().cycle()) {
+                plane.iter_mut().for_each(|v| *v += b);
+            }
+        },
     );
     out
 }
@@ -125,18 +130,6 @@ pub fn forward_relu_pool(x: &[f32], weight: &[f32], bias: &[f32], s: ConvShape) 
         relu_pool(rows, bias, s, values, winners)
     });
     Pooled { values, winners }
-}
-
-/// A chunk's `rows[samples · p, c_out]` plus the bias, as `out[samples, c_out, p]`.
-fn add_bias_channel_first(rows: &[f32], bias: &[f32], s: ConvShape, out: &mut [f32]) {
-    let p = s.positions();
-    for (sample, out) in rows.chunks(p * s.c_out).zip(out.chunks_mut(s.output_len())) {
-        for (position, row) in sample.chunks_exact(s.c_out).enumerate() {
-            for (c, (&v, &b)) in row.iter().zip(bias).enumerate() {
-                out[c * p + position] = v + b;
-            }
-        }
-    }
 }
 
 /// A chunk's `rows[samples · p, c_out]` plus the bias → ReLU → 2×2 max pool: the values
@@ -361,32 +354,20 @@ fn output_grad_rows(grad: OutputGrad, s: ConvShape, samples: usize, g_rows: &mut
     // Every value is overwritten, except where pooling dropped an odd last row or column.
     g_rows.resize(samples * sample_rows, 0.0);
     match grad {
-        OutputGrad::Dense(g) => {
-            for (g, rows) in g.chunks(s.output_len()).zip(g_rows.chunks_mut(sample_rows)) {
-                for (c, g) in g.chunks(p).enumerate() {
-                    for (position, &g) in g.iter().enumerate() {
-                        rows[position * s.c_out + c] = g;
-                    }
-                }
-            }
-        }
+        OutputGrad::Dense(g) => to_channel_last(g, s.c_out, p, g_rows),
         OutputGrad::Pooled { grad, winners } => {
             if s.out_h() % 2 == 1 || s.out_w() % 2 == 1 {
                 g_rows.fill(0.0);
             }
-            let samples = grad
+            // The gradient channel-last, as the winners are.
+            let mut grad_t = vec![0.0; grad.len()];
+            to_channel_last(grad, s.c_out, ph * pw, &mut grad_t);
+            let samples = grad_t
                 .chunks(s.pooled_len())
                 .zip(winners.chunks(s.pooled_len()))
                 .zip(g_rows.chunks_mut(sample_rows));
-            let mut grad_t = vec![0.0; s.pooled_len()];
             for ((grad, winners), rows) in samples {
-                // This sample's gradient channel-last, as its winners are.
-                for (c, plane) in grad.chunks(ph * pw).enumerate() {
-                    for (at, &g) in plane.iter().enumerate() {
-                        grad_t[at * s.c_out + c] = g;
-                    }
-                }
-                let pooled = grad_t.chunks(s.c_out).zip(winners.chunks(s.c_out));
+                let pooled = grad.chunks(s.c_out).zip(winners.chunks(s.c_out));
                 for ((grad, winners), (py, px)) in
                     pooled.zip((0..ph).flat_map(|py| (0..pw).map(move |px| (py, px))))
                 {
@@ -460,17 +441,7 @@ fn row2im(patches: &[f32], s: ConvShape, samples: usize, pixels: &mut Vec<f32>, 
         3 => add_patch_rows(patches, s, 3, pixels),
         run => add_patch_rows(patches, s, run, pixels),
     }
-    let (hw, c_in) = (s.h * s.w, s.c_in);
-    for (image, dx) in pixels
-        .chunks_exact(s.input_len())
-        .zip(dx.chunks_exact_mut(s.input_len()))
-    {
-        for (c, plane) in dx.chunks_exact_mut(hw).enumerate() {
-            for (at, d) in plane.iter_mut().enumerate() {
-                *d = image[at * c_in + c];
-            }
-        }
-    }
+    to_channel_first(pixels, s.c_in, s.h * s.w, dx);
 }
 
 /// [`row2im`]'s sums into channel-last images, in runs of `run` = `kw · c_in` values.
@@ -498,18 +469,40 @@ fn channel_last<'a>(x: &'a [f32], s: ConvShape, buffer: &'a mut Vec<f32>) -> &'a
         return x;
     }
     buffer.resize(x.len(), 0.0);
-    let hw = s.h * s.w;
-    for (image, out) in x
-        .chunks_exact(s.input_len())
-        .zip(buffer.chunks_exact_mut(s.input_len()))
+    to_channel_last(x, s.c_in, s.h * s.w, buffer);
+    buffer
+}
+
+/// `[n, channels, positions]` (a plane per channel) → `[n, positions, channels]`.
+fn to_channel_last(planes: &[f32], channels: usize, positions: usize, rows: &mut [f32]) {
+    assert_eq!(planes.len(), rows.len());
+    let sample = channels * positions;
+    for (from, to) in planes
+        .chunks_exact(sample)
+        .zip(rows.chunks_exact_mut(sample))
     {
-        for (c, plane) in image.chunks_exact(hw).enumerate() {
+        for (c, plane) in from.chunks_exact(positions).enumerate() {
             for (at, &v) in plane.iter().enumerate() {
-                out[at * s.c_in + c] = v;
+                to[at * channels + c] = v;
             }
         }
     }
-    buffer
+}
+
+/// The inverse of [`to_channel_last`]: `[n, positions, channels]` → `[n, channels, positions]`.
+fn to_channel_first(rows: &[f32], channels: usize, positions: usize, planes: &mut [f32]) {
+    assert_eq!(rows.len(), planes.len());
+    let sample = channels * positions;
+    for (from, to) in rows
+        .chunks_exact(sample)
+        .zip(planes.chunks_exact_mut(sample))
+    {
+        for (c, plane) in to.chunks_exact_mut(positions).enumerate() {
+            for (at, v) in plane.iter_mut().enumerate() {
+                *v = from[at * channels + c];
+            }
+        }
+    }
 }
 
 /// The weight `[c_out, c_in, kh, kw]` as `[c_out, kh, kw, c_in]`, the order of a patch's

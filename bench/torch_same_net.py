@@ -183,13 +183,16 @@ def median(samples):
     return sorted(samples)[len(samples) // 2]
 
 
-def time_ms(warmup, runs, f):
+def time_ms(warmup, runs, f, sync=lambda: None):
+    """Median ms of f(); `sync` waits for queued GPU work, so each run is timed to its end."""
     for _ in range(warmup):
         f()
+    sync()
     samples = []
     for _ in range(runs):
         t = time.perf_counter()
         f()
+        sync()
         samples.append((time.perf_counter() - t) * 1e3)
     return median(samples), samples
 
@@ -197,6 +200,7 @@ def time_ms(warmup, runs, f):
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     p.add_argument("--batch", type=int, default=64)
     p.add_argument("--length", type=int, default=10)
     p.add_argument("--warmup", type=int, default=2, help="untimed training steps first")
@@ -214,10 +218,12 @@ def main():
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
+    dev = torch.device(args.device)
+    sync = torch.cuda.synchronize if args.device == "cuda" else (lambda: None)
     c = Config()
     batch, length = args.batch, args.length
 
-    net = DigitSeqNet(c, args.lstm)
+    net = DigitSeqNet(c, args.lstm).to(dev)
     params = [q for q in net.parameters() if q.requires_grad]
     trainable = sum(q.numel() for q in params)
     frozen = sum(q.numel() for q in net.parameters() if not q.requires_grad)
@@ -237,10 +243,10 @@ def main():
     assert ours is None or ours == expected, f"trainer bench reports {ours}, config says {expected}"
 
     optim = torch.optim.Adam(params, lr=args.lr, betas=(0.9, 0.999), eps=1e-5)
-    targets = torch.randint(0, 2, (batch, c.num_digits))
-    images = torch.rand(batch, length, SIDE, SIDE)
-    digits = torch.rand(batch * length, SIDE, SIDE)
-    features = torch.rand(batch, length, c.embed_dim)
+    targets = torch.randint(0, 2, (batch, c.num_digits), device=dev)
+    images = torch.rand(batch, length, SIDE, SIDE, device=dev)
+    digits = torch.rand(batch * length, SIDE, SIDE, device=dev)
+    features = torch.rand(batch, length, c.embed_dim, device=dev)
 
     def train_step():
         logits = net(images)[:, -1]
@@ -252,7 +258,7 @@ def main():
         optim.step()
 
     net.train()
-    step_ms, step_samples = time_ms(args.warmup, args.runs, train_step)
+    step_ms, step_samples = time_ms(args.warmup, args.runs, train_step, sync)
 
     cnn_ms = lstm_ms = None
     if not args.no_breakdown:
@@ -266,15 +272,15 @@ def main():
             logits = net.read(features)[:, -1]
             F.binary_cross_entropy_with_logits(logits, targets.float()).backward()
 
-        cnn_ms = time_ms(args.warmup, args.runs, cnn)[0]
-        lstm_ms = time_ms(args.warmup, args.runs, lstm)[0]
+        cnn_ms = time_ms(args.warmup, args.runs, cnn, sync)[0]
+        lstm_ms = time_ms(args.warmup, args.runs, lstm, sync)[0]
 
     # Inference: a fresh network, as ours, one sequence, every prefix's answer.
-    inference_net = DigitSeqNet(c, args.lstm).eval()
+    inference_net = DigitSeqNet(c, args.lstm).to(dev).eval()
     inference_ms = []
     with torch.inference_mode():
         for n in [int(s) for s in args.lengths.split(",")]:
-            sequence = torch.rand(1, n, SIDE, SIDE)
+            sequence = torch.rand(1, n, SIDE, SIDE, device=dev)
 
             def infer():
                 inference_net(sequence).tolist()
@@ -284,7 +290,11 @@ def main():
     report = {
         "implementation": f"pytorch {torch.__version__}, "
         + ("our fused LSTM layout" if args.lstm == "fused" else "torch.nn.LSTM"),
-        "device": f"cpu ({torch.get_num_threads()} threads)",
+        "device": (
+            f"cuda ({torch.cuda.get_device_name()})"
+            if args.device == "cuda"
+            else f"cpu ({torch.get_num_threads()} threads)"
+        ),
         "torch": torch.__version__,
         "python": platform.python_version(),
         "lstm": args.lstm,

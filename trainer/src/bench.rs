@@ -38,10 +38,24 @@ pub struct BenchReport {
     pub step_ms: f64,
     /// Median latency of answering one sequence, every prefix included: (length, ms).
     pub inference_ms: Vec<(usize, f64)>,
+    /// What a GPU pays for whatever its speed (wgpu with `--count-dispatches` only): kernels
+    /// launched per training step and per answer of one sequence of 10 digits (steady state,
+    /// after the warm-up's compilation and autotuning).
+    pub kernels_per_step: Option<f64>,
+    /// The step's kernels by name, most launched first.
+    pub kernels_per_step_by_name: Vec<(String, f64)>,
+    /// Kernels of the CNN's and the LSTM's forward + backward alone (as `cnn_ms`, `lstm_ms`).
+    pub kernels_cnn: Option<f64>,
+    pub kernels_lstm: Option<f64>,
+    pub kernels_per_inference: Option<f64>,
+    /// Growth of the device memory pool per timed training step (0: every buffer reused).
+    pub pool_growth_bytes_per_step: Option<f64>,
 }
 
 /// How many runs of each measurement.
 pub struct BenchCounts {
+    /// Count kernel launches (needs `dispatches::start` before the device was created).
+    pub count_dispatches: bool,
     /// Untimed training steps (and breakdown runs) before the timed ones.
     pub warmup: usize,
     /// Timed training steps (and breakdown runs); the median is reported.
@@ -79,10 +93,15 @@ pub fn bench(
     counts: BenchCounts,
 ) -> BenchReport {
     let BenchCounts {
+        count_dispatches,
         warmup,
         runs,
         infer_runs,
     } = counts;
+    // GPU work is queued: a figure means something only once the device has finished it.
+    let sync = || device.sync().expect("device lost during the benchmark");
+    let launched = || count_dispatches.then(crate::dispatches::launched);
+    let reserved = || device.memory_pool_usage().map(|u| u.bytes_reserved);
     let config = DigitSeqConfig::new();
     let train_device = device.clone().autodiff();
     let mut model = Trainee {
@@ -108,7 +127,7 @@ pub fn bench(
     // Inputs are drawn once, before the timing (as bench/torch_same_net.py does): the step is
     // timed, not the random number generator (ours, single-threaded, took ~5 ms a batch).
     let sequences = images(&train_device);
-    let step_ms = time(warmup, runs, || {
+    let mut step = || {
         let batch = SequenceBatch {
             images: sequences.clone(),
             noisy: targets.clone(),
@@ -118,26 +137,54 @@ pub fn bench(
         model = model
             .clone()
             .optimize(&mut optim, learning_rate.into(), out.grads);
-    });
+        sync();
+    };
+    for _ in 0..warmup {
+        step();
+    }
+    let (kernels_before, pool_before) = (launched(), reserved());
+    let names_before = crate::dispatches::by_name();
+    let step_ms = time(0, runs, &mut step);
+    let per_run = |runs: usize, before: Option<u64>, after: Option<u64>| {
+        Some((after? as f64 - before? as f64) / runs as f64)
+    };
+    let kernels_per_step = per_run(runs, kernels_before, launched());
+    let pool_growth_bytes_per_step = per_run(runs, pool_before, reserved());
+    let mut kernels_per_step_by_name: Vec<(String, f64)> = crate::dispatches::by_name()
+        .into_iter()
+        .map(|(name, n)| {
+            let before = names_before.get(&name).copied().unwrap_or(0);
+            (name, (n - before) as f64 / runs as f64)
+        })
+        .filter(|(_, n)| *n > 0.0)
+        .collect();
+    kernels_per_step_by_name.sort_by(|a, b| b.1.total_cmp(&a.1));
 
     let net = &model.net;
     let digits = sequences.reshape([batch * length, IMAGE_SIDE, IMAGE_SIDE]);
+    let before = launched();
     let cnn_ms = time(warmup, runs, || {
         let _ = net.digit_features(digits.clone()).sum().backward();
+        sync();
     });
+    let kernels_cnn = per_run(warmup + runs, before, launched());
     let features = Tensor::<3>::random(
         [batch, length, config.embed_dim],
         Distribution::Default,
         &train_device,
     );
+    let before = launched();
     let lstm_ms = time(warmup, runs, || {
         let (logits, _) = net.read(features.clone(), None);
         let [b, t, d] = logits.dims();
         let last = logits.slice(s![.., t - 1..t, ..]).reshape([b, d]);
         let _ = sequence_loss(last, targets.clone(), 0.0).backward();
+        sync();
     });
+    let kernels_lstm = per_run(warmup + runs, before, launched());
 
     let inference_net = config.init(device);
+    let mut kernels_per_inference = None;
     let inference_ms = [3, 10, 30]
         .into_iter()
         .map(|len| {
@@ -146,9 +193,15 @@ pub fn bench(
                 Distribution::Default,
                 device,
             );
-            let ms = time(3, infer_runs, || {
+            let answer = || {
                 let _ = inference_net.forward(x.clone()).into_data();
-            });
+            };
+            let ms = time(3, infer_runs, &answer);
+            if len == 10 {
+                let before = launched();
+                answer();
+                kernels_per_inference = before.zip(launched()).map(|(b, a)| (a - b) as f64);
+            }
             (len, ms)
         })
         .collect();
@@ -168,5 +221,11 @@ pub fn bench(
         lstm_ms,
         step_ms,
         inference_ms,
+        kernels_per_step,
+        kernels_per_step_by_name,
+        kernels_cnn,
+        kernels_lstm,
+        kernels_per_inference,
+        pool_growth_bytes_per_step,
     }
 }

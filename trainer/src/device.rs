@@ -29,6 +29,16 @@ pub fn cpu_threads() -> usize {
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
+/// Makes flex what `Device::default()` gives. burn-train restores checkpoints onto the
+/// default device before moving them to the run's, and with the wgpu feature built in the
+/// default is wgpu: a CPU run that resumed started the Vulkan loader (and would take GPU
+/// memory where there is a GPU). Call first thing in `main`, before any other thread exists.
+pub fn make_cpu_the_default() {
+    // SAFETY: called at the start of main, single-threaded: nothing reads the environment
+    // concurrently.
+    unsafe { std::env::set_var("BURN_DEVICE", "flex") };
+}
+
 fn cpu() -> Selected {
     let threads = cpu_threads();
     Selected {

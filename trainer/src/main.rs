@@ -4,6 +4,7 @@
 mod augment;
 mod bench;
 mod device;
+mod dispatches;
 mod evaluate;
 mod export;
 mod fetch;
@@ -40,6 +41,20 @@ struct Cli {
     command: Option<Command>,
     #[command(flatten)]
     train: TrainArgs,
+}
+
+impl Cli {
+    /// The device the command runs on (the ones that take no `--device` run on the CPU).
+    fn device(&self) -> DeviceChoice {
+        match &self.command {
+            None => self.train.device,
+            Some(Command::Train(args) | Command::Sweep { train: args }) => args.device,
+            Some(Command::Eval { device, .. } | Command::Bench { device, .. }) => *device,
+            Some(Command::Fetch { .. } | Command::Samples { .. } | Command::Predict { .. }) => {
+                DeviceChoice::Cpu
+            }
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -99,6 +114,9 @@ enum Command {
         /// Also write the JSON report to this file.
         #[arg(long)]
         json: Option<PathBuf>,
+        /// Count kernel launches per training step and per answer (wgpu only).
+        #[arg(long)]
+        count_dispatches: bool,
     },
     /// Train one model per weak-supervision rate, same budget, and tabulate them beside the
     /// reference's figures. Does not export.
@@ -268,6 +286,9 @@ fn main() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     keep_freed_memory();
     let cli = Cli::parse();
+    if cli.device() == DeviceChoice::Cpu {
+        device::make_cpu_the_default();
+    }
     let result = match cli.command {
         None => train_and_export(&cli.train),
         Some(Command::Train(args)) => train_and_export(&args),
@@ -286,8 +307,21 @@ fn main() {
             runs,
             infer_runs,
             json,
-        }) => device::select(device).and_then(|selected| {
+            count_dispatches,
+        }) => (if count_dispatches {
+            dispatches::start()
+        } else {
+            Ok(())
+        })
+        .and_then(|()| device::select(device))
+        .and_then(|selected| {
+            anyhow::ensure!(
+                !count_dispatches || selected.description.starts_with("wgpu"),
+                "--count-dispatches counts wgpu kernels; the benchmark runs on {}",
+                selected.description
+            );
             let counts = bench::BenchCounts {
+                count_dispatches,
                 warmup,
                 runs,
                 infer_runs: infer_runs.unwrap_or(runs.max(20)),

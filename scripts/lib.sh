@@ -67,6 +67,22 @@ ensure_browser() {
     need_root_apt chromium chromium-driver
 }
 
+# lavapipe: Mesa's Vulkan driver on the CPU, the wgpu adapter the GPU-path tests run on
+# where there is no GPU (burn's and cubecl's own CI do the same). Correct and slow.
+LAVAPIPE_ICD=/usr/share/vulkan/icd.d/lvp_icd.x86_64.json
+ensure_vulkan() {
+    need_root_apt mesa-vulkan-drivers libvulkan1
+}
+
+# Runs "$@" on lavapipe whatever other Vulkan devices exist: cubecl picks the adapter by
+# type (it ignores WGPU_BACKEND / WGPU_ADAPTER_NAME), the loader is pinned to the driver.
+on_lavapipe() {
+    # Mesa's window-system layer prints an error on every probe without a runtime dir.
+    [ -n "${XDG_RUNTIME_DIR:-}" ] || export XDG_RUNTIME_DIR="${TMPDIR:-/tmp}/digitseq-xdg-$(id -u)"
+    mkdir -p -m 700 "$XDG_RUNTIME_DIR"
+    CUBECL_WGPU_DEFAULT_DEVICE=Cpu VK_ICD_FILENAMES="$LAVAPIPE_ICD" "$@"
+}
+
 ensure_node_deps() {
     command -v npm >/dev/null 2>&1 || need_root_apt nodejs npm
     if [ ! -d "$ROOT/tests/e2e/node_modules/playwright-core" ]; then

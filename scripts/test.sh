@@ -8,12 +8,16 @@ ensure_web_toolchain
 ensure_browser
 ensure_node_deps
 ensure_mnist
+ensure_vulkan
 
 say "native tests (cargo test --workspace)"
 cargo test --workspace
 
 say "tests on real MNIST and the shipped weights"
 cargo test -p trainer --test real_data -- --include-ignored
+
+say "the GPU path on a Vulkan device (lavapipe: correct, slow; figures meaningless)"
+on_lavapipe cargo test -p trainer -- --ignored wgpu
 
 say "wasm tests in headless Chromium (CPU and WebGPU)"
 # --release: shares compiled dependencies with the page's build below. SwiftShader WebGPU

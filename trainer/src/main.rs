@@ -14,6 +14,8 @@ mod progress;
 mod report;
 mod sequences;
 mod training;
+#[cfg(test)]
+mod wgpu_tests;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -401,20 +401,6 @@ mod tests {
         assert!(loss(&all, logits(5.0)) > loss(&all, logits(0.0)) + 1.0);
     }
 
-    /// Digits that are trivially told apart: label d is a bright bar at rows 2d+4 and 2d+5.
-    fn bar_digits(n: usize) -> Digits {
-        let mut images = vec![0u8; n * 784];
-        let labels: Vec<u8> = (0..n).map(|i| (i % 10) as u8).collect();
-        for (i, &d) in labels.iter().enumerate() {
-            let row = 2 * d as usize + 4;
-            for x in 4..24 {
-                images[i * 784 + row * 28 + x] = 255;
-                images[i * 784 + (row + 1) * 28 + x] = 255;
-            }
-        }
-        Digits { images, labels }
-    }
-
     #[test]
     fn a_run_saved_before_the_feature_norm_resumes_without_it() {
         let run = tempfile::tempdir().unwrap();
@@ -447,7 +433,7 @@ mod tests {
         .unwrap();
         let config = TrainConfig::new(DigitSeqConfig::new())
             .with_init_from(Some(dir.path().display().to_string()));
-        let digits = TrainingDigits::split(&bar_digits(100), 20);
+        let digits = TrainingDigits::split(&Digits::bars(100), 20);
         let run = tempfile::tempdir().unwrap();
         let err = train(&config, &digits, &Device::flex(), run.path(), None).unwrap_err();
         assert!(
@@ -459,7 +445,7 @@ mod tests {
     #[test]
     fn a_short_run_on_small_data_lowers_the_loss_checkpoints_every_epoch_and_resumes() {
         let run = tempfile::tempdir().unwrap();
-        let digits = TrainingDigits::split(&bar_digits(300), 50);
+        let digits = TrainingDigits::split(&Digits::bars(300), 50);
         // The trainer's network (feature norm on). Without the norm this run sat on its first
         // plateau for 3 or 4 of 8 seeds, and the CPU's rounding decides which.
         let config = TrainConfig::new(DigitSeqConfig::new().with_feature_norm(true))

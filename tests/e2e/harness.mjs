@@ -53,15 +53,15 @@ export async function launch() {
   });
 }
 
-/** Opens the page on `backend` ('cpu' | 'webgpu') and waits until it is ready. */
-export async function openPage(browser, base, backend, { touch = false, routes = {} } = {}) {
+/** Opens the page on `backend` ('cpu' | 'webgpu'); `query` adds URL parameters. */
+export async function openPage(browser, base, backend, { touch = false, routes = {}, query = '' } = {}) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, hasTouch: touch });
   const page = await context.newPage();
   const logs = [];
   page.on('console', (m) => logs.push(`${m.type()}: ${m.text()}`));
   page.on('pageerror', (e) => logs.push(`pageerror: ${e.message}`));
   for (const [pattern, handler] of Object.entries(routes)) await page.route(pattern, handler);
-  await page.goto(`${base}/?backend=${backend}`);
+  await page.goto(`${base}/?backend=${backend}${query}`);
   page.logs = logs;
   return { context, page };
 }

@@ -6,8 +6,11 @@
 //! `padHeightUnits` (stroke coordinates are in pad units; the pad is that many units tall).
 //!
 //! Actions: `showSamples([i, j, …])`, `setStrokes([[[x, y], …], …])`, `clear()`, `undo()`,
-//! `setTargetDigit(d)`, `setBackend("webgpu" | "cpu")`, and `panicForTest()` (a deliberate
-//! Rust panic, to check that crashes are reported in `#error`).
+//! `setTargetDigit(d)`, `setBackend("webgpu" | "cpu")`, `injectGpuFault("lose" |
+//! "validation")` (destroys the WebGPU device, or raises an error no call returns; false
+//! without a device) and `panicForTest()` (a deliberate Rust panic, to check that crashes are
+//! reported in `#error`). `?gpuFault=corrupt` in the URL alters WebGPU's answers, which the
+//! warm-up check must catch.
 //!
 //! Readings are asynchronous: after an action, wait for `document.body.dataset.busy` to go
 //! away (or `inferences` to grow).
@@ -18,6 +21,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::app::{self, Shared};
 use crate::geometry::PAD_UNITS_HIGH;
+use crate::gpu::Fault;
 use crate::inference::Backend;
 
 #[derive(Default)]
@@ -110,6 +114,13 @@ pub fn expose(app: &Shared) -> Result<(), JsValue> {
                 app::set_backend(&a, backend);
                 true.into()
             }
+            None => false.into(),
+        }
+    });
+    let a = app.clone();
+    method(&object, "injectGpuFault", move |name| {
+        match name.as_string().as_deref().and_then(Fault::parse) {
+            Some(fault) => app::inject_gpu_fault(&a, fault).into(),
             None => false.into(),
         }
     });

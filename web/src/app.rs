@@ -5,7 +5,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use burn::prelude::Device;
-use digitseq_model::IMAGE_PIXELS;
+use digitseq_model::{IMAGE_PIXELS, IMAGE_SIDE};
 use digitseq_model::preprocess::{Bounds, digits_from_strokes};
 use digitseq_model::samples::Samples;
 use wasm_bindgen::JsCast;
@@ -16,7 +16,8 @@ use web_sys::{HtmlCanvasElement, HtmlSelectElement, KeyboardEvent};
 use crate::answer::{Probabilities, answer};
 use crate::assets::{self, ModelFiles};
 use crate::geometry;
-use crate::inference::{self, Backend, Engine};
+use crate::gpu::{Fault, Gpu};
+use crate::inference::{Backend, Engine};
 use crate::pad::{Mark, Pad, PadChange, SampleRow};
 use crate::{api, ui};
 
@@ -25,12 +26,18 @@ const DRAWING_INTERVAL_MS: f64 = 100.0;
 /// Sample sequences are this long, inclusive.
 const SAMPLE_LENGTHS: (usize, usize) = (3, 12);
 const DEFAULT_TARGET: usize = 4;
+/// WebGPU is trusted once its answers to a real sequence are this close to the CPU's.
+const GPU_CHECK_TOLERANCE: f32 = 1e-3;
+/// Digits of samples.bin in that sequence.
+const GPU_CHECK_DIGITS: usize = 10;
 
 pub type Shared = Rc<RefCell<App>>;
 
-enum Gpu {
-    Untried,
-    Ready(Device),
+enum GpuState {
+    /// None open: not tried yet, or the last one failed (kept to open a replacement).
+    Closed(Option<Rc<Gpu>>),
+    Ready(Rc<Gpu>),
+    /// This browser cannot run WebGPU at all.
     Unavailable(String),
 }
 
@@ -49,7 +56,9 @@ pub struct App {
     files: Option<Rc<ModelFiles>>,
     /// At most one per backend; taken out while it reads.
     engines: Vec<Engine>,
-    gpu: Gpu,
+    gpu: GpuState,
+    /// `?gpuFault=corrupt`: alter WebGPU's answers (end-to-end tests of the check).
+    corrupt_gpu_for_test: bool,
     /// Backend of the last reading, and the one asked for (they differ while switching).
     active: Option<Backend>,
     wanted: Backend,
@@ -92,10 +101,9 @@ fn wake_loop(app: &Shared) {
     }
 }
 
-fn query_backend() -> Option<Backend> {
+fn query(name: &str) -> Option<String> {
     let search = web_sys::window()?.location().search().ok()?;
-    let params = web_sys::UrlSearchParams::new_with_str(&search).ok()?;
-    Backend::parse(&params.get("backend")?)
+    web_sys::UrlSearchParams::new_with_str(&search).ok()?.get(name)
 }
 
 fn browser_has_webgpu() -> bool {
@@ -109,13 +117,15 @@ fn browser_has_webgpu() -> bool {
 pub async fn start() -> Result<(), JsValue> {
     let canvas: HtmlCanvasElement = ui::element("pad").ok_or("no #pad canvas")?.unchecked_into();
     let pad = Rc::new(RefCell::new(Pad::new(canvas)?));
-    let forced = query_backend();
+    let forced = query("backend").as_deref().and_then(Backend::parse);
     let app: Shared = Rc::new(RefCell::new(App {
         pad: pad.clone(),
         samples: None,
         files: None,
         engines: Vec::new(),
-        gpu: Gpu::Untried,
+        gpu: GpuState::Closed(None),
+        corrupt_gpu_for_test: query("gpuFault").as_deref().and_then(Fault::parse)
+            == Some(Fault::Corrupt),
         active: None,
         wanted: forced.unwrap_or(Backend::WebGpu),
         target: DEFAULT_TARGET,
@@ -194,21 +204,55 @@ fn fail(app: &Shared, message: &str) -> Result<(), JsValue> {
     Ok(())
 }
 
-/// Marks WebGPU unusable for the rest of the page's life (burn's runtime is set up once).
+/// Moves the page to the CPU, the drawing kept. A device that failed is closed, and choosing
+/// WebGPU again opens a new one; a browser without WebGPU loses the choice.
 fn webgpu_failed(app: &Shared, reason: &str, tell: bool) {
     log(&format!("WebGPU unusable, running on the CPU: {reason}"));
-    {
+    let retryable = {
         let mut a = app.borrow_mut();
-        a.gpu = Gpu::Unavailable(reason.to_string());
         a.engines.retain(|e| e.backend != Backend::WebGpu);
         a.wanted = Backend::Cpu;
+        let failed = std::mem::replace(&mut a.gpu, GpuState::Closed(None));
+        a.gpu = match failed {
+            GpuState::Ready(gpu) => GpuState::Closed(Some(gpu)),
+            other => other,
+        };
+        !matches!(a.gpu, GpuState::Unavailable(_))
+    };
+    if !retryable {
+        ui::disable_webgpu_choice(reason);
     }
-    ui::disable_webgpu_choice(reason);
     if tell {
+        // The first line is for people; the console has the driver's whole story.
+        let reason: String = reason.lines().next().unwrap_or("").chars().take(160).collect();
+        let retry = if retryable {
+            " Choose WebGPU again to retry."
+        } else {
+            ""
+        };
         ui::set_notice(Some(&format!(
-            "WebGPU is not usable here ({reason}); running on the CPU."
+            "WebGPU is not usable here ({reason}); running on the CPU.{retry}"
         )));
     }
+}
+
+/// What the WebGPU device's handlers heard, if it is the one in use.
+fn gpu_fault(app: &Shared) -> Option<String> {
+    match &app.borrow().gpu {
+        GpuState::Ready(gpu) => gpu.fault(),
+        _ => None,
+    }
+}
+
+/// Test hook: causes `fault` on the WebGPU device in use; false if there is none.
+pub fn inject_gpu_fault(app: &Shared, fault: Fault) -> bool {
+    let gpu = match &app.borrow().gpu {
+        GpuState::Ready(gpu) => gpu.clone(),
+        _ => return false,
+    };
+    gpu.inject(fault);
+    request_inference(app);
+    true
 }
 
 fn log(message: &str) {
@@ -219,23 +263,32 @@ fn log(message: &str) {
 /// warmed up with one dummy reading (compiles shaders, fills allocators), so the first real
 /// answer comes fast.
 async fn engine_for(app: &Shared, backend: Backend) -> Result<Engine, String> {
-    let existing = {
-        let mut a = app.borrow_mut();
-        let at = a.engines.iter().position(|e| e.backend == backend);
-        at.map(|i| a.engines.swap_remove(i))
-    };
-    if let Some(engine) = existing {
+    if let Some(engine) = take_engine(app, backend) {
         return Ok(engine);
     }
+    let device = match backend {
+        Backend::Cpu => Device::flex(),
+        Backend::WebGpu => gpu_device(app).await?,
+    };
+    let mut engine = new_engine(app, device, backend).await?;
+    if backend == Backend::WebGpu {
+        check_against_cpu(app, &mut engine).await?;
+    }
+    Ok(engine)
+}
+
+fn take_engine(app: &Shared, backend: Backend) -> Option<Engine> {
+    let mut a = app.borrow_mut();
+    let at = a.engines.iter().position(|e| e.backend == backend)?;
+    Some(a.engines.swap_remove(at))
+}
+
+async fn new_engine(app: &Shared, device: Device, backend: Backend) -> Result<Engine, String> {
     let files = app
         .borrow()
         .files
         .clone()
         .ok_or("the model is not loaded")?;
-    let device = match backend {
-        Backend::Cpu => Device::flex(),
-        Backend::WebGpu => gpu_device(app).await?,
-    };
     let (net, _) = files.load(&device)?;
     let mut engine = Engine::new(net, device, backend);
     let blank = vec![0.0f32; IMAGE_PIXELS];
@@ -247,16 +300,71 @@ async fn engine_for(app: &Shared, backend: Backend) -> Result<Engine, String> {
     Ok(engine)
 }
 
-async fn gpu_device(app: &Shared) -> Result<Device, String> {
-    match &app.borrow().gpu {
-        Gpu::Ready(device) => return Ok(device.clone()),
-        Gpu::Unavailable(reason) => return Err(reason.clone()),
-        Gpu::Untried => {}
+/// WebGPU is trusted only once it answers a real sequence (shipped sample digits) as the
+/// CPU does: a driver can compute wrong answers without any error. The CPU engine made for
+/// the check stays, ready for a fallback.
+async fn check_against_cpu(app: &Shared, gpu: &mut Engine) -> Result<(), String> {
+    let images: Vec<Vec<f32>> = match app.borrow().samples.clone() {
+        Some(samples) => (0..GPU_CHECK_DIGITS.min(samples.len()))
+            .map(|i| samples.image(i * samples.len() / GPU_CHECK_DIGITS))
+            .collect(),
+        // Without samples (they failed to load), bars at different heights still exercise
+        // every layer.
+        None => (0..GPU_CHECK_DIGITS)
+            .map(|d| {
+                let mut image = vec![0.0f32; IMAGE_PIXELS];
+                image[(4 + 2 * d) * IMAGE_SIDE + 4..(5 + 2 * d) * IMAGE_SIDE - 4].fill(1.0);
+                image
+            })
+            .collect(),
+    };
+    let images: Vec<&[f32]> = images.iter().map(Vec::as_slice).collect();
+    let mut cpu = match take_engine(app, Backend::Cpu) {
+        Some(engine) => engine,
+        None => new_engine(app, Device::flex(), Backend::Cpu).await?,
+    };
+    let expected = cpu.read(&images).await.map_err(|e| e.to_string());
+    cpu.forget();
+    app.borrow_mut().engines.push(cpu);
+    let expected = expected?.probabilities;
+    let mut got = gpu
+        .read(&images)
+        .await
+        .map_err(|e| format!("its check reading failed: {e}"))?
+        .probabilities;
+    gpu.forget();
+    if app.borrow().corrupt_gpu_for_test {
+        for row in &mut got {
+            row.iter_mut().for_each(|p| *p = 1.0 - *p);
+        }
     }
+    if let Some(reason) = gpu_fault(app) {
+        return Err(reason);
+    }
+    let worst = expected
+        .iter()
+        .flatten()
+        .zip(got.iter().flatten())
+        .map(|(e, g)| (e - g).abs())
+        .fold(0.0f32, f32::max);
+    if expected.len() != got.len() || worst.is_nan() || worst > GPU_CHECK_TOLERANCE {
+        return Err(format!(
+            "its answers differ from the CPU's by up to {worst:.3} on a test sequence"
+        ));
+    }
+    Ok(())
+}
+
+async fn gpu_device(app: &Shared) -> Result<Device, String> {
+    let previous = match &app.borrow().gpu {
+        GpuState::Ready(gpu) => return Ok(gpu.device.clone()),
+        GpuState::Unavailable(reason) => return Err(reason.clone()),
+        GpuState::Closed(previous) => previous.clone(),
+    };
     if !browser_has_webgpu() {
         return Err("this browser offers no WebGPU".into());
     }
-    let device = inference::init_webgpu().await.map_err(|e| {
+    let opened = Gpu::open(previous.as_deref()).await.map_err(|e| {
         log(&format!("WebGPU initialisation failed: {e}"));
         // wgpu's own words are long and technical; the console has them in full.
         if e.to_lowercase().contains("adapter") {
@@ -264,9 +372,20 @@ async fn gpu_device(app: &Shared) -> Result<Device, String> {
         } else {
             e.chars().take(160).collect()
         }
-    })?;
-    app.borrow_mut().gpu = Gpu::Ready(device.clone());
-    Ok(device)
+    });
+    match opened {
+        Ok(gpu) => {
+            let device = gpu.device.clone();
+            app.borrow_mut().gpu = GpuState::Ready(Rc::new(gpu));
+            Ok(device)
+        }
+        // The first device could not be had: this browser cannot run WebGPU.
+        Err(reason) if previous.is_none() => {
+            app.borrow_mut().gpu = GpuState::Unavailable(reason.clone());
+            Err(reason)
+        }
+        Err(reason) => Err(reason),
+    }
 }
 
 /// Asks for a reading of the pad as it is now; readings never overlap, and changes made
@@ -372,6 +491,11 @@ async fn inference_loop(app: Shared) {
         let result = engine.read(&images).await;
         let ms = now() - started;
         let backend = engine.backend;
+        // A lost device or an error no call returned: this reading cannot be trusted.
+        let result = match gpu_fault(&app) {
+            Some(reason) if backend == Backend::WebGpu => Err(reason),
+            _ => result.map_err(|e| e.to_string()),
+        };
         match result {
             Ok(reading) => {
                 {
@@ -384,9 +508,12 @@ async fn inference_loop(app: Shared) {
                 ui::set_timing(ms, backend, reading.steps, reading.probabilities.len());
                 show(&app, snapshot, Some(reading.probabilities));
             }
-            // A lost or broken GPU: keep the drawing, carry on on the CPU.
+            // A lost or broken GPU: keep the drawing, carry on on the CPU. A failed readback
+            // is often the first sign of a lost device: let its handler speak first.
             Err(e) if backend == Backend::WebGpu => {
-                webgpu_failed(&app, &format!("it failed during inference: {e}"), true);
+                pause(&app, 0.0).await;
+                let reason = gpu_fault(&app).unwrap_or(format!("it failed while reading: {e}"));
+                webgpu_failed(&app, &reason, true);
                 app.borrow_mut().dirty = true;
             }
             Err(e) => ui::show_error(&format!("Inference failed on the CPU: {e}")),
@@ -520,7 +647,7 @@ pub fn set_target(app: &Shared, digit: usize) {
 pub fn set_backend(app: &Shared, backend: Backend) {
     {
         let mut a = app.borrow_mut();
-        if let (Backend::WebGpu, Gpu::Unavailable(reason)) = (backend, &a.gpu) {
+        if let (Backend::WebGpu, GpuState::Unavailable(reason)) = (backend, &a.gpu) {
             let reason = reason.clone();
             drop(a);
             ui::set_notice(Some(&format!("WebGPU is not usable here ({reason}).")));

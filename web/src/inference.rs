@@ -191,18 +191,6 @@ impl Engine {
     }
 }
 
-/// Starts burn's wgpu runtime on the browser's WebGPU. Must run before any tensor is made on
-/// it, and only once per page (the runtime cannot be re-initialised).
-#[cfg(target_arch = "wasm32")]
-pub async fn init_webgpu() -> Result<Device, String> {
-    use burn::tensor::wgpu::WgpuBackend;
-    Device::wgpu_options()
-        .graphics_api(WgpuBackend::WebGpu)
-        .init_async()
-        .await
-        .map_err(|e| e.to_string())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,60 @@
+// WebGPU faults injected on SwiftShader: the page trusts WebGPU only after its answers match
+// the CPU's, and any later fault (a lost device, an error no call returns) moves it to the
+// CPU with the drawing kept; choosing WebGPU again opens a fresh device.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { serveDist, launch, openPage, waitReady, drawWithMouse, readAnswer, waitForCrops } from './harness.mjs';
+
+let server;
+let browser;
+before(async () => {
+  server = await serveDist();
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+const backendShown = (page) => page.locator('#backend').textContent().then((t) => t.trim());
+const notice = (page) => page.locator('#notice').textContent();
+
+test('WebGPU whose answers differ from the CPU is refused at warm-up', async () => {
+  const { context, page } = await openPage(browser, server.url, 'webgpu', { query: '&gpuFault=corrupt' });
+  await waitReady(page);
+  assert.equal(await backendShown(page), 'cpu');
+  assert.match(await notice(page), /differ from the CPU/);
+  await drawWithMouse(page, [1, 4, 7]);
+  await waitForCrops(page, 3);
+  assert.equal(await page.locator('#error').isVisible(), false);
+  await context.close();
+});
+
+// A lost device is heard by its handler, or first as a failed readback.
+for (const [fault, said] of [['lose', /lost|failed while reading/], ['validation', /error/]]) {
+  test(`a GPU fault (${fault}) moves the page to the CPU, drawing kept; WebGPU can be retried`, async () => {
+    const { context, page } = await openPage(browser, server.url, 'webgpu');
+    await waitReady(page);
+    assert.equal(await backendShown(page), 'webgpu');
+    await drawWithMouse(page, [1, 4, 7]);
+    await waitForCrops(page, 3);
+    const before = await readAnswer(page);
+
+    assert.equal(await page.evaluate((f) => window.digitseq.injectGpuFault(f), fault), true);
+    await page.waitForFunction(() => document.getElementById('backend').textContent.trim() === 'cpu',
+      null, { timeout: 120_000 });
+    assert.match(await notice(page), said);
+    assert.match(await notice(page), /running on the CPU/);
+    await waitForCrops(page, 3);
+    const onCpu = await readAnswer(page);
+    assert.ok(Math.abs(onCpu.probability - before.probability) < 1e-3, `${onCpu.probability} vs ${before.probability}`);
+
+    await page.selectOption('#backend-choice', 'webgpu');
+    await page.waitForFunction(() => document.getElementById('backend').textContent.trim() === 'webgpu',
+      null, { timeout: 240_000 });
+    await waitForCrops(page, 3);
+    const again = await readAnswer(page);
+    assert.ok(Math.abs(again.probability - before.probability) < 1e-3, `${again.probability} vs ${before.probability}`);
+    await context.close();
+  });
+}

@@ -1,17 +1,9 @@
 //! The trainer as a user runs it: bad input gets a clear error, never a panic.
 
-use std::process::Command;
+mod common;
 
 fn trainer(args: &[&str]) -> (bool, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_trainer"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .unwrap();
-    let text =
-        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
-    assert!(!text.contains("panicked"), "{text}");
-    (out.status.success(), text)
+    common::run_trainer(env!("CARGO_MANIFEST_DIR").as_ref(), args, &[])
 }
 
 #[test]

@@ -2,20 +2,12 @@
 //! Vulkan on the CPU, which `scripts/test.sh` installs). Ignored by a plain `cargo test`;
 //! `scripts/test.sh` runs them (names containing "wgpu") with `--ignored`.
 
-use std::process::Command;
+mod common;
 
 /// Runs the trainer in the repository root with the Vulkan loader reporting every use.
 fn trainer(args: &[&str]) -> (bool, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_trainer"))
-        .args(args)
-        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
-        .env("VK_LOADER_DEBUG", "error,warn,info")
-        .output()
-        .unwrap();
-    let text =
-        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
-    assert!(!text.contains("panicked"), "{text}");
-    (out.status.success(), text)
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+    common::run_trainer(root.as_ref(), args, &[("VK_LOADER_DEBUG", "error,warn,info")])
 }
 
 /// What the Vulkan loader prints first whenever anything starts it.

@@ -7,7 +7,11 @@ mod common;
 /// Runs the trainer in the repository root with the Vulkan loader reporting every use.
 fn trainer(args: &[&str]) -> (bool, String) {
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
-    common::run_trainer(root.as_ref(), args, &[("VK_LOADER_DEBUG", "error,warn,info")])
+    common::run_trainer(
+        root.as_ref(),
+        args,
+        &[("VK_LOADER_DEBUG", "error,warn,info")],
+    )
 }
 
 /// What the Vulkan loader prints first whenever anything starts it.
@@ -17,11 +21,25 @@ const LOADER_STARTED: &str = "Vulkan Loader Version";
 #[ignore = "needs a Vulkan device (scripts/test.sh installs lavapipe)"]
 fn wgpu_auto_prefers_flex_over_a_software_adapter_and_says_so() {
     let (ok, text) = trainer(&[
-        "bench", "--device", "auto", "--batch", "2", "--length", "3", "--warmup", "0", "--runs",
-        "1", "--infer-runs", "1",
+        "bench",
+        "--device",
+        "auto",
+        "--batch",
+        "2",
+        "--length",
+        "3",
+        "--warmup",
+        "0",
+        "--runs",
+        "1",
+        "--infer-runs",
+        "1",
     ]);
     assert!(ok, "{text}");
-    assert!(text.contains(LOADER_STARTED), "auto looks for a GPU: {text}");
+    assert!(
+        text.contains(LOADER_STARTED),
+        "auto looks for a GPU: {text}"
+    );
     assert!(
         text.contains("only a software wgpu adapter") && text.contains("using the CPU"),
         "{text}"
@@ -54,8 +72,14 @@ fn wgpu_is_never_touched_by_device_cpu_training_or_resuming() {
     };
     let (ok, text) = train(&["--epochs", "1"]);
     assert!(ok, "{text}");
-    assert!(!text.contains(LOADER_STARTED), "--device cpu started Vulkan: {text}");
+    assert!(
+        !text.contains(LOADER_STARTED),
+        "--device cpu started Vulkan: {text}"
+    );
     let (ok, text) = train(&["--epochs", "2", "--resume"]);
     assert!(ok && text.contains("resuming"), "{text}");
-    assert!(!text.contains(LOADER_STARTED), "--resume on the CPU started Vulkan: {text}");
+    assert!(
+        !text.contains(LOADER_STARTED),
+        "--resume on the CPU started Vulkan: {text}"
+    );
 }

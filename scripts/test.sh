@@ -20,10 +20,11 @@ say "the GPU path on a Vulkan device (lavapipe: correct, slow; figures meaningle
 on_lavapipe cargo test -p trainer -- --ignored wgpu
 
 say "wasm tests in headless Chromium (CPU and WebGPU)"
-# --release: shares compiled dependencies with the page's build below. SwiftShader WebGPU
-# is slow, hence the generous per-test timeout.
+# --profile web-release: the page's own profile (index.html), so the page's build below
+# reuses these compiled dependencies. SwiftShader WebGPU is slow, hence the generous
+# per-test timeout.
 CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIMEOUT=600 \
-    cargo test -p web --target wasm32-unknown-unknown --release --test wasm
+    cargo test -p web --target wasm32-unknown-unknown --profile web-release --test wasm
 
 say "building the page (trunk build --release)"
 trunk build --release

@@ -5,9 +5,9 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use burn::prelude::Device;
-use digitseq_model::{IMAGE_PIXELS, IMAGE_SIDE};
 use digitseq_model::preprocess::{Bounds, digits_from_strokes};
 use digitseq_model::samples::Samples;
+use digitseq_model::{IMAGE_PIXELS, IMAGE_SIDE};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{JsFuture, spawn_local};
@@ -103,7 +103,9 @@ fn wake_loop(app: &Shared) {
 
 fn query(name: &str) -> Option<String> {
     let search = web_sys::window()?.location().search().ok()?;
-    web_sys::UrlSearchParams::new_with_str(&search).ok()?.get(name)
+    web_sys::UrlSearchParams::new_with_str(&search)
+        .ok()?
+        .get(name)
 }
 
 fn browser_has_webgpu() -> bool {
@@ -124,8 +126,7 @@ pub async fn start() -> Result<(), JsValue> {
         files: None,
         engines: Vec::new(),
         gpu: GpuState::Closed(None),
-        corrupt_gpu_for_test: query("gpuFault").as_deref().and_then(Fault::parse)
-            == Some(Fault::Corrupt),
+        corrupt_gpu_for_test: query("gpuFault").as_deref() == Some("corrupt"),
         active: None,
         wanted: forced.unwrap_or(Backend::WebGpu),
         target: DEFAULT_TARGET,
@@ -224,7 +225,13 @@ fn webgpu_failed(app: &Shared, reason: &str, tell: bool) {
     }
     if tell {
         // The first line is for people; the console has the driver's whole story.
-        let reason: String = reason.lines().next().unwrap_or("").chars().take(160).collect();
+        let reason: String = reason
+            .lines()
+            .next()
+            .unwrap_or("")
+            .chars()
+            .take(160)
+            .collect();
         let retry = if retryable {
             " Choose WebGPU again to retry."
         } else {

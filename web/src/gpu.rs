@@ -9,11 +9,9 @@ use std::sync::{Arc, Mutex};
 use burn::prelude::Device;
 use burn::tensor::wgpu::{WgpuBackend, WgpuSetup, wgpu};
 
-/// A deliberate fault, for the end-to-end tests (`?gpuFault=` and `digitseq.injectGpuFault`).
+/// A deliberate device fault, for the end-to-end tests (`digitseq.injectGpuFault`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fault {
-    /// Every WebGPU answer is altered: the warm-up check must refuse the device.
-    Corrupt,
     /// The device is destroyed, as when the GPU resets or the driver crashes.
     Lose,
     /// An invalid command is submitted: a validation error that no call returns.
@@ -23,7 +21,6 @@ pub enum Fault {
 impl Fault {
     pub fn parse(name: &str) -> Option<Self> {
         match name {
-            "corrupt" => Some(Fault::Corrupt),
             "lose" => Some(Fault::Lose),
             "validation" => Some(Fault::Validation),
             _ => None,
@@ -70,7 +67,10 @@ impl Gpu {
         setup
             .device
             .set_device_lost_callback(move |reason, message| {
-                record(&on_lost, format!("the GPU device was lost ({reason:?}) {message}"));
+                record(
+                    &on_lost,
+                    format!("the GPU device was lost ({reason:?}) {message}"),
+                );
             });
         Ok(Gpu {
             device,
@@ -86,10 +86,9 @@ impl Gpu {
         self.heard.lock().ok()?.clone()
     }
 
-    /// Causes `fault` (Lose and Validation; Corrupt lives in the engine's output).
+    /// Causes `fault` on this device.
     pub fn inject(&self, fault: Fault) {
         match fault {
-            Fault::Corrupt => {}
             Fault::Lose => self.handle.destroy(),
             Fault::Validation => {
                 // MAP_READ may only be combined with COPY_DST: an invalid buffer.

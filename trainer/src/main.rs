@@ -179,7 +179,7 @@ struct TrainArgs {
     #[arg(long, value_delimiter = ',')]
     wsr: Vec<f64>,
     /// With --wsr > 0, train on the noise-corrected likelihood instead of plain
-    /// cross-entropy (slower to leave the first plateau; see the README).
+    /// cross-entropy (slower to leave the first plateau: docs/weak-supervision).
     #[arg(long)]
     noise_correction: bool,
     /// Distort training digits a little (rotation, slant, size, shift, stroke weight).
@@ -206,7 +206,7 @@ struct TrainArgs {
     only_digit: Option<u8>,
     /// Feed the LSTM each digit's features as they come out of the CNN, as the reference
     /// does, instead of standardised (zero mean, unit variance): without the norm, training
-    /// from random weights often sits on its first plateau (README, "Leaving the plateau").
+    /// from random weights often sits on its first plateau (docs/results.md).
     #[arg(long)]
     no_feature_norm: bool,
     #[arg(long, default_value_t = 128)]

@@ -84,7 +84,9 @@ def main():
     args = p.parse_args()
 
     state = {}
-    for name, v in read_burnpack(os.path.join(args.weights_dir, "model.bpk")).items():
+    manifest = json.load(open(os.path.join(args.weights_dir, "model.json")))
+    weights = os.path.join(args.weights_dir, manifest["weights_file"])
+    for name, v in read_burnpack(weights).items():
         if name.endswith(".weight") and v.dim() == 2:
             v = v.t().contiguous()
         state[name.replace("lstm.", "lstm.layers.")] = v

@@ -16,6 +16,9 @@ cargo test --workspace
 say "tests on real MNIST and the shipped weights"
 cargo test -p trainer --test real_data -- --include-ignored
 
+say "kill-safety: a real training run killed ten times and resumed"
+cargo test -p trainer --test kill -- --include-ignored --nocapture
+
 say "the GPU path on a Vulkan device (lavapipe: correct, slow; figures meaningless)"
 on_lavapipe cargo test -p trainer -- --ignored wgpu
 

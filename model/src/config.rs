@@ -43,6 +43,43 @@ impl DigitSeqConfig {
         self.conv3_channels * Self::CONV_OUT_SIDE * Self::CONV_OUT_SIDE
     }
 
+    /// The network's parameter count, computed without building it; `None` when a size is
+    /// zero or the count overflows. Lets a loader check a config from outside (a manifest)
+    /// against the real size of its weights before allocating anything it describes.
+    pub fn parameter_count(&self) -> Option<usize> {
+        let sizes = [
+            self.conv1_channels,
+            self.conv2_channels,
+            self.conv3_channels,
+            self.embed_dim,
+            self.lstm_hidden,
+            self.lstm_layers,
+            self.num_digits,
+        ];
+        if sizes.contains(&0) {
+            return None;
+        }
+        // Weight `[from, to]` plus a bias of `to`.
+        let linear = |from: usize, to: usize| from.checked_mul(to)?.checked_add(to);
+        let conv = |from: usize, to: usize| linear(from.checked_mul(9)?, to);
+        let gates = self.lstm_hidden.checked_mul(4)?;
+        // Each layer: input → gates with bias, hidden → gates without.
+        let lstm_layer =
+            |input: usize| linear(input, gates)?.checked_add(self.lstm_hidden.checked_mul(gates)?);
+        let deeper_layers = lstm_layer(self.lstm_hidden)?.checked_mul(self.lstm_layers - 1)?;
+        [
+            conv(1, self.conv1_channels)?,
+            conv(self.conv1_channels, self.conv2_channels)?,
+            conv(self.conv2_channels, self.conv3_channels)?,
+            linear(self.conv3_channels.checked_mul(9)?, self.embed_dim)?,
+            lstm_layer(self.embed_dim)?,
+            deeper_layers,
+            linear(self.lstm_hidden, self.num_digits)?,
+        ]
+        .into_iter()
+        .try_fold(0usize, |sum, n| sum.checked_add(n))
+    }
+
     pub fn init(&self, device: &Device) -> DigitSeqNet {
         DigitSeqNet::new(self, device)
     }
@@ -55,5 +92,41 @@ impl DigitSeqConfig {
                 .entry("feature_norm")
                 .or_insert(serde_json::Value::Bool(false));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parameter_count_matches_the_built_network() {
+        use burn::module::Module;
+        let device = Device::flex();
+        let small = DigitSeqConfig::new()
+            .with_conv1_channels(3)
+            .with_conv2_channels(5)
+            .with_conv3_channels(7)
+            .with_embed_dim(11)
+            .with_lstm_hidden(6)
+            .with_lstm_layers(3)
+            .with_num_digits(2);
+        for config in [DigitSeqConfig::new(), small] {
+            assert_eq!(
+                config.parameter_count(),
+                Some(config.init(&device).num_params()),
+                "{config:?}"
+            );
+        }
+        assert_eq!(
+            DigitSeqConfig::new().with_lstm_layers(0).parameter_count(),
+            None
+        );
+        assert_eq!(
+            DigitSeqConfig::new()
+                .with_embed_dim(usize::MAX / 2)
+                .parameter_count(),
+            None
+        );
     }
 }

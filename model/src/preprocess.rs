@@ -140,8 +140,34 @@ pub fn segment(strokes: &[Stroke], options: &SegmentOptions) -> Vec<Vec<usize>> 
         .collect()
 }
 
-/// Segments the pad and renders every digit: what the page feeds the network.
+/// Coordinates (pad pixels) beyond this are not handwriting; clamped so that extents and
+/// scales computed from them stay finite.
+const MAX_COORDINATE: f32 = 1e6;
+
+impl Stroke {
+    /// The stroke as preprocessing can use it: points that are not finite numbers (strokes
+    /// can come from JavaScript) dropped, coordinates clamped to ±`MAX_COORDINATE`.
+    pub fn sanitised(&self) -> Stroke {
+        let clamp = |v: f32| v.clamp(-MAX_COORDINATE, MAX_COORDINATE);
+        Stroke {
+            points: self
+                .points
+                .iter()
+                .filter(|p| p.x.is_finite() && p.y.is_finite())
+                .map(|p| Point {
+                    x: clamp(p.x),
+                    y: clamp(p.y),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Segments the pad and renders every digit: what the page feeds the network. Accepts any
+/// strokes (see `Stroke::sanitised`); stroke indices in the result refer to `strokes`.
 pub fn digits_from_strokes(strokes: &[Stroke], options: &SegmentOptions) -> Vec<DrawnDigit> {
+    let strokes: Vec<Stroke> = strokes.iter().map(Stroke::sanitised).collect();
+    let strokes = strokes.as_slice();
     segment(strokes, options)
         .into_iter()
         .map(|members| {

@@ -20,7 +20,7 @@ pub enum SamplesError {
     #[error("samples file does not start with DSQS: not a digitseq samples file")]
     Magic,
     #[error("samples file is {found} bytes, its header promises {expected}: truncated or corrupt")]
-    Size { expected: usize, found: usize },
+    Size { expected: u64, found: u64 },
     #[error("samples file holds label {0}, not a digit")]
     Label(u8),
 }
@@ -54,14 +54,16 @@ impl Samples {
         if bytes.len() < 8 || &bytes[..4] != MAGIC {
             return Err(SamplesError::Magic);
         }
-        let count = u32::from_le_bytes(bytes[4..8].try_into().unwrap()) as usize;
-        let expected = 8 + count * (1 + IMAGE_PIXELS);
-        if bytes.len() != expected {
+        let count = u32::from_le_bytes(bytes[4..8].try_into().unwrap()) as u64;
+        // In u64: on wasm32 a hostile count would overflow usize and wrap to a size that fits.
+        let expected = 8 + count * (1 + IMAGE_PIXELS as u64);
+        if bytes.len() as u64 != expected {
             return Err(SamplesError::Size {
                 expected,
-                found: bytes.len(),
+                found: bytes.len() as u64,
             });
         }
+        let count = count as usize;
         let labels = bytes[8..8 + count].to_vec();
         if let Some(&bad) = labels.iter().find(|&&l| l > 9) {
             return Err(SamplesError::Label(bad));

@@ -1,5 +1,7 @@
-//! The weight-file format: a burnpack file (`model.bpk`) and a JSON manifest (`model.json`)
-//! that says which network the weights belong to and proves they are the ones written.
+//! The weight-file format: a JSON manifest (`model.json`) and the burnpack file it names
+//! (`model-<checksum>.bpk`; older exports: `model.bpk`), which it describes (the network,
+//! size, SHA-256). The weights' name is their checksum, so a new export adds a file and
+//! then replaces only the manifest: the manifest always names weights that match it.
 
 use burn::module::Module;
 use burn::prelude::Device;
@@ -12,8 +14,12 @@ use crate::{DigitSeqConfig, DigitSeqNet};
 
 /// Bumped whenever the network's parameter layout or the manifest changes meaning.
 pub const FORMAT_VERSION: u32 = 1;
-pub const WEIGHTS_FILE: &str = "model.bpk";
 pub const MANIFEST_FILE: &str = "model.json";
+
+/// The name weights are exported under: their checksum's first 64 bits.
+pub fn weights_file_name(sha256_hex: &str) -> String {
+    format!("model-{}.bpk", &sha256_hex[..16.min(sha256_hex.len())])
+}
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Manifest {
@@ -46,8 +52,16 @@ pub enum WeightsError {
         "weights checksum mismatch (manifest {expected}, file {found}): the file is corrupt or belongs to another export"
     )]
     Checksum { expected: String, found: String },
+    #[error(
+        "manifest names weights file {0:?}: expected a plain .bpk file name beside the manifest"
+    )]
+    FileName(String),
     #[error("manifest lists {found} digit outputs but its config has {expected}")]
     Digits { expected: usize, found: usize },
+    #[error(
+        "the manifest's config describes a network of {parameters} parameters, which {bytes} bytes of weights cannot hold"
+    )]
+    ConfigSize { parameters: String, bytes: u64 },
     #[error("weights do not fit the network described by the manifest's config: {0}")]
     Record(String),
 }
@@ -71,13 +85,14 @@ pub fn encode(
         .into_bytes()
         .map_err(|e| WeightsError::Record(e.to_string()))?
         .to_vec();
+    let weights_sha256 = sha256_hex(&bytes);
     let manifest = Manifest {
         format_version: FORMAT_VERSION,
         config: config.clone(),
         digits: (0..config.num_digits as u8).collect(),
-        weights_file: WEIGHTS_FILE.to_string(),
+        weights_file: weights_file_name(&weights_sha256),
         weights_bytes: bytes.len() as u64,
-        weights_sha256: sha256_hex(&bytes),
+        weights_sha256,
         parameters,
         metrics,
     };
@@ -104,6 +119,16 @@ impl Manifest {
             DigitSeqConfig::upgrade_saved(config);
         }
         let manifest: Manifest = serde_json::from_value(value)?;
+        // Loaders fetch or open this name: never a path or a URL elsewhere.
+        let name = &manifest.weights_file;
+        let plain = name.ends_with(".bpk")
+            && !name.starts_with('.')
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+        if !plain {
+            return Err(WeightsError::FileName(name.clone()));
+        }
         if manifest.digits.len() != manifest.config.num_digits {
             return Err(WeightsError::Digits {
                 expected: manifest.config.num_digits,
@@ -135,6 +160,22 @@ impl Manifest {
     /// tensor back from the device, so it is safe in the browser on WebGPU.
     pub fn load(&self, weights: Vec<u8>, device: &Device) -> Result<DigitSeqNet, WeightsError> {
         self.verify(&weights)?;
+        // The network is allocated from the config before the weights are read into it: a
+        // config too large for the file (f32 parameters) must not get that far.
+        let fits = self
+            .config
+            .parameter_count()
+            .and_then(|n| n.checked_mul(4))
+            .is_some_and(|bytes| bytes as u64 <= self.weights_bytes);
+        if !fits {
+            return Err(WeightsError::ConfigSize {
+                parameters: self
+                    .config
+                    .parameter_count()
+                    .map_or("an impossible number of".into(), |n| n.to_string()),
+                bytes: self.weights_bytes,
+            });
+        }
         let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(weights))
             .map_err(|e| WeightsError::Record(e.to_string()))?;
         self.config

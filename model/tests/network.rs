@@ -133,7 +133,8 @@ fn corrupt_truncated_or_foreign_weights_are_refused_with_the_reason() {
         Err(WeightsError::Size { .. })
     ));
 
-    // Weights of another architecture with a manifest that claims the default one.
+    // Weights of a smaller network with a manifest that claims the default one: refused
+    // before the network the manifest describes is built.
     let other = DigitSeqConfig::new().with_lstm_hidden(32);
     let (other_bytes, other_manifest) =
         weights::encode(other.init(&device), &other, serde_json::Value::Null).unwrap();
@@ -142,6 +143,14 @@ fn corrupt_truncated_or_foreign_weights_are_refused_with_the_reason() {
         ..other_manifest
     };
     let err = lying.load(other_bytes, &device).unwrap_err();
+    assert!(matches!(err, WeightsError::ConfigSize { .. }), "{err}");
+
+    // The default network's weights with a manifest that claims the smaller one.
+    let lying = Manifest {
+        config: other,
+        ..manifest
+    };
+    let err = lying.load(bytes, &device).unwrap_err();
     assert!(matches!(err, WeightsError::Record(_)), "{err}");
 }
 

@@ -411,7 +411,10 @@ async function main() {
   const browser = await launch();
   const t0 = performance.now();
   try {
-    const routes = args.weights ? Object.fromEntries(['model.bpk', 'model.json'].map((f) => [
+    // The manifest and the weights file it names, served in place of the page's own.
+    const weightsFile = args.weights
+      && JSON.parse(fs.readFileSync(path.join(weightsDir, 'model.json'))).weights_file;
+    const routes = args.weights ? Object.fromEntries(['model.json', weightsFile].map((f) => [
       `**/${f}`, (route) => route.fulfill({ body: fs.readFileSync(path.join(weightsDir, f)) })])) : {};
     const { context, page } = await openPage(browser, server.url, args.backend, { routes });
     await waitReady(page);

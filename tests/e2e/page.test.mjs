@@ -115,18 +115,19 @@ test('undo removes the last stroke and clear empties the pad', async () => {
 });
 
 test('corrupted or mismatched weights show an error, not a dead page', async () => {
-  const weights = fs.readFileSync(path.join(ROOT, 'www/model.bpk'));
+  const weightsFile = JSON.parse(fs.readFileSync(path.join(ROOT, 'www/model.json'))).weights_file;
+  const weights = fs.readFileSync(path.join(ROOT, 'www', weightsFile));
   const corrupted = Buffer.from(weights);
   corrupted[corrupted.length >> 1] ^= 0xff;
   const cases = {
-    corrupted: { '**/model.bpk': (route) => route.fulfill({ body: corrupted }) },
+    corrupted: { [`**/${weightsFile}`]: (route) => route.fulfill({ body: corrupted }) },
     mismatched: {
       '**/model.json': (route) => route.fulfill({
         contentType: 'application/json',
         body: JSON.stringify({ ...JSON.parse(fs.readFileSync(path.join(ROOT, 'www/model.json'))), format_version: 99 }),
       }),
     },
-    missing: { '**/model.bpk': (route) => route.fulfill({ status: 404, body: 'not found' }) },
+    missing: { [`**/${weightsFile}`]: (route) => route.fulfill({ status: 404, body: 'not found' }) },
   };
   for (const [name, routes] of Object.entries(cases)) {
     const { context, page } = await openPage(browser, server.url, 'cpu', { routes });

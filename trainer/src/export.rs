@@ -1,16 +1,17 @@
-//! Writing the weights and manifest the page loads, atomically: an interrupted export
-//! leaves the previous pair intact, and the pair is never mixed.
+//! Writing the weights and manifest the page loads so that the manifest always names
+//! weights that match it: a kill or a full disk at any point leaves the previous pair or the
+//! new one, never a mix.
 
 use std::path::Path;
 
-use digitseq_model::weights::{self, MANIFEST_FILE, Manifest, WEIGHTS_FILE};
+use digitseq_model::weights::{self, MANIFEST_FILE, Manifest};
 use digitseq_model::{DigitSeqConfig, DigitSeqNet};
 
 use crate::files::write_atomically;
 
-/// Writes `dir/model.bpk` and `dir/model.json`, each atomically, weights first; the manifest
-/// names the checksum of the new weights, so a crash between the two leaves a pair the loader
-/// rejects loudly rather than silently mixing.
+/// Writes the weights under their own name (`model-<checksum>.bpk`), then replaces
+/// `model.json` in one rename, then removes weights no longer named. The previous pair's
+/// weights stay one export longer, for a reader that fetched the old manifest just before.
 pub fn export(
     net: DigitSeqNet,
     config: &DigitSeqConfig,
@@ -20,9 +21,30 @@ pub fn export(
     std::fs::create_dir_all(dir)?;
     let (bytes, manifest) = weights::encode(net, config, metrics)?;
     let json = serde_json::to_string_pretty(&manifest)?;
-    write_atomically(&dir.join(WEIGHTS_FILE), &bytes)?;
+    let previous = current_manifest(dir).map(|m| m.weights_file);
+    write_atomically(&dir.join(&manifest.weights_file), &bytes)?;
     write_atomically(&dir.join(MANIFEST_FILE), (json + "\n").as_bytes())?;
+    let keep = [Some(manifest.weights_file.clone()), previous];
+    remove_stale_weights(dir, &keep);
     Ok(manifest)
+}
+
+fn current_manifest(dir: &Path) -> Option<Manifest> {
+    Manifest::parse(&std::fs::read_to_string(dir.join(MANIFEST_FILE)).ok()?).ok()
+}
+
+/// Deletes weight files (and temporaries of interrupted exports) that `keep` does not name.
+fn remove_stale_weights(dir: &Path, keep: &[Option<String>]) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for name in entries.filter_map(|e| e.ok()?.file_name().into_string().ok()) {
+        let ours = name.strip_prefix('.').unwrap_or(&name).starts_with("model")
+            && (name.ends_with(".bpk") || name.ends_with(".bpk.partial"));
+        if ours && !keep.iter().flatten().any(|k| *k == name) {
+            let _ = std::fs::remove_file(dir.join(&name));
+        }
+    }
 }
 
 /// The all-ten mean accuracy on the fixed test set of the pair exported in `dir`, as its
@@ -49,8 +71,11 @@ pub fn load(dir: &Path, device: &burn::prelude::Device) -> anyhow::Result<(Digit
             .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", dir.join(name).display()))
     };
     let json = String::from_utf8(read(MANIFEST_FILE)?)?;
-    weights::load(&json, read(WEIGHTS_FILE)?, device)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))
+    let manifest = Manifest::parse(&json).map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?;
+    let net = manifest
+        .load(read(&manifest.weights_file)?, device)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?;
+    Ok((net, manifest))
 }
 
 #[cfg(test)]
@@ -80,11 +105,111 @@ mod tests {
         assert_ne!(first.weights_sha256, second.weights_sha256);
         let (_, loaded) = load(dir.path(), &device).unwrap();
         assert_eq!(loaded, second);
+        let files = || {
+            let mut names: Vec<String> = std::fs::read_dir(dir.path())
+                .unwrap()
+                .map(|e| e.unwrap().file_name().into_string().unwrap())
+                .collect();
+            names.sort();
+            names
+        };
+        // The previous weights stay one export longer, for readers of the old manifest.
+        let mut expected = vec![
+            first.weights_file.clone(),
+            second.weights_file.clone(),
+            MANIFEST_FILE.to_string(),
+        ];
+        expected.sort();
+        assert_eq!(files(), expected);
+        let third = export(
+            config.init(&device),
+            &config,
+            serde_json::json!(3),
+            dir.path(),
+        )
+        .unwrap();
+        let mut expected = vec![
+            second.weights_file.clone(),
+            third.weights_file.clone(),
+            MANIFEST_FILE.to_string(),
+        ];
+        expected.sort();
+        assert_eq!(files(), expected);
+    }
+
+    /// A disk that fills up mid-export: the error names the file, the previous pair still
+    /// loads, and no temporary is left behind. The limit is a file-size limit
+    /// (RLIMIT_FSIZE) in a child process, so the test needs no privileges.
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    #[test]
+    fn a_full_disk_leaves_the_previous_pair_intact() {
+        use std::os::unix::process::CommandExt;
+        const CHILD: &str = "DIGITSEQ_FULL_DISK_CHILD_DIR";
+        if let Ok(dir) = std::env::var(CHILD) {
+            // The child: export into `dir` where no file may grow past 64 KB.
+            let device = Device::flex();
+            let config = DigitSeqConfig::new();
+            let err = export(
+                config.init(&device),
+                &config,
+                serde_json::json!(2),
+                Path::new(&dir),
+            )
+            .unwrap_err();
+            println!("export failed: {err}");
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let device = Device::flex();
+        let config = DigitSeqConfig::new();
+        let before = export(
+            config.init(&device),
+            &config,
+            serde_json::json!(1),
+            dir.path(),
+        )
+        .unwrap();
+        let mut child = std::process::Command::new(std::env::current_exe().unwrap());
+        child
+            .args([
+                "--exact",
+                "export::tests::a_full_disk_leaves_the_previous_pair_intact",
+            ])
+            .args(["--nocapture", "--test-threads=1"])
+            .env(CHILD, dir.path());
+        // SAFETY: only async-signal-safe calls between fork and exec.
+        unsafe {
+            child.pre_exec(|| {
+                libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+                let limit = libc::rlimit {
+                    rlim_cur: 64 << 10,
+                    rlim_max: 64 << 10,
+                };
+                if libc::setrlimit(libc::RLIMIT_FSIZE, &limit) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        let out = child.output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{text}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            text.contains("export failed: cannot write") && text.contains(".bpk"),
+            "{text}"
+        );
+        let (_, after) = load(dir.path(), &device).unwrap();
+        assert_eq!(after, before);
         let leftovers: Vec<_> = std::fs::read_dir(dir.path())
             .unwrap()
-            .map(|e| e.unwrap().file_name())
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|n| n.ends_with(".partial"))
             .collect();
-        assert_eq!(leftovers.len(), 2, "{leftovers:?}");
+        assert_eq!(leftovers, Vec::<String>::new());
     }
 
     #[test]

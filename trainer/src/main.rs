@@ -9,6 +9,8 @@ mod evaluate;
 mod export;
 mod fetch;
 mod files;
+#[cfg(test)]
+mod fuzz_tests;
 mod mnist;
 mod progress;
 mod report;

@@ -143,22 +143,40 @@ fn locate(dir: &Path, name: &str) -> Result<PathBuf, MnistError> {
         })
 }
 
+/// The largest file MNIST has (training images: 47,040,016 bytes), with room to spare.
+const MAX_FILE_BYTES: u64 = 64 << 20;
+
 /// The file's bytes, gunzipped if they start with the gzip magic.
 pub fn read_maybe_gz(path: &Path) -> Result<Vec<u8>, MnistError> {
-    let io_err = |source| MnistError::Io {
+    let raw = std::fs::read(path).map_err(|source| MnistError::Io {
         path: path.to_path_buf(),
         source,
-    };
-    let raw = std::fs::read(path).map_err(io_err)?;
-    if raw.starts_with(&[0x1f, 0x8b]) {
-        let mut out = Vec::new();
-        GzDecoder::new(raw.as_slice())
-            .read_to_end(&mut out)
-            .map_err(io_err)?;
-        Ok(out)
-    } else {
-        Ok(raw)
+    })?;
+    decode_maybe_gz(raw).map_err(|reason| MnistError::Invalid {
+        path: path.to_path_buf(),
+        kind: "IDX",
+        reason,
+    })
+}
+
+/// `raw` gunzipped if it starts with the gzip magic, else as is. Never inflates past
+/// `MAX_FILE_BYTES`: a small hostile .gz can claim any size.
+pub fn decode_maybe_gz(raw: Vec<u8>) -> Result<Vec<u8>, String> {
+    if !raw.starts_with(&[0x1f, 0x8b]) {
+        return Ok(raw);
     }
+    let mut out = Vec::new();
+    GzDecoder::new(raw.as_slice())
+        .take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| format!("broken gzip data ({e})"))?;
+    if out.len() as u64 > MAX_FILE_BYTES {
+        return Err(format!(
+            "gzip data inflates past {} MiB, more than any MNIST file",
+            MAX_FILE_BYTES >> 20
+        ));
+    }
+    Ok(out)
 }
 
 fn be_u32(bytes: &[u8], at: usize) -> Option<u32> {

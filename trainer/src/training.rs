@@ -238,23 +238,51 @@ pub fn saved_config(run_dir: &Path) -> anyhow::Result<TrainConfig> {
     Ok(serde_json::from_value(value)?)
 }
 
-/// The last epoch whose model, optimiser and scheduler checkpoints all exist.
+/// The last epoch whose model, optimiser and scheduler checkpoints all exist and read
+/// back. A later epoch's that do not (a kill between its files, a damaged disk) is named on
+/// stderr and skipped: resuming from the one before loses an epoch, not the run.
 pub fn last_checkpoint(run_dir: &Path) -> Option<usize> {
     let dir = run_dir.join("checkpoint");
-    let epochs = std::fs::read_dir(&dir).ok()?.filter_map(|entry| {
-        let name = entry.ok()?.file_name().into_string().ok()?;
-        name.strip_prefix("model-")?
-            .strip_suffix(".bpk")?
-            .parse::<usize>()
-            .ok()
-    });
-    epochs
-        .filter(|e| {
-            ["optim", "scheduler"]
-                .iter()
-                .all(|part| dir.join(format!("{part}-{e}.bpk")).is_file())
+    let mut epochs: Vec<usize> = std::fs::read_dir(&dir)
+        .ok()?
+        .filter_map(|entry| {
+            let name = entry.ok()?.file_name().into_string().ok()?;
+            name.strip_prefix("model-")?
+                .strip_suffix(".bpk")?
+                .parse::<usize>()
+                .ok()
         })
-        .max()
+        .collect();
+    epochs.sort_unstable();
+    epochs
+        .into_iter()
+        .rev()
+        .find(|&epoch| match checkpoint_readable(&dir, epoch) {
+            Ok(()) => true,
+            Err(why) => {
+                eprintln!(
+                    "checkpoint of epoch {epoch} in {} is unusable ({why}): trying the one before",
+                    dir.display()
+                );
+                false
+            }
+        })
+}
+
+/// Reads the three files of one epoch's checkpoint as burn will when resuming.
+pub fn checkpoint_readable(dir: &Path, epoch: usize) -> Result<(), String> {
+    let path = |part: &str| dir.join(format!("{part}-{epoch}.bpk"));
+    let missing = |part: &str| format!("{} is missing", path(part).display());
+    for part in ["model", "optim", "scheduler"] {
+        if !path(part).is_file() {
+            return Err(missing(part));
+        }
+    }
+    burn::store::ModuleRecord::load(path("model")).map_err(|e| format!("model: {e}"))?;
+    burn::optim::OptimizerRecord::load(path("optim")).map_err(|e| format!("optimiser: {e}"))?;
+    burn::lr_scheduler::LrSchedulerRecord::load(path("scheduler"))
+        .map_err(|e| format!("scheduler: {e}"))?;
+    Ok(())
 }
 
 /// The optimiser of every training step (the bench's too): Adam, every gradient tensor
@@ -273,7 +301,11 @@ pub fn train(
     resume_from: Option<usize>,
 ) -> anyhow::Result<DigitSeqNet> {
     std::fs::create_dir_all(run_dir)?;
-    config.save(run_dir.join("config.json"))?;
+    // Atomically: a kill while it is written must not leave a run that cannot resume.
+    crate::files::write_atomically(
+        &run_dir.join("config.json"),
+        serde_json::to_string_pretty(config)?.as_bytes(),
+    )?;
     device.seed(config.seed);
     let train_device = device.clone().autodiff();
 

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use burn::prelude::{Device, Tensor};
 use burn::tensor::TensorData;
 use digitseq_model::samples::{SAMPLES_FILE, Samples};
-use digitseq_model::weights::{self, MANIFEST_FILE, WEIGHTS_FILE};
+use digitseq_model::weights::{self, MANIFEST_FILE};
 use digitseq_model::{DigitSeqConfig, IMAGE_PIXELS, IMAGE_SIDE};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -29,7 +29,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let metrics =
         serde_json::json!({ "note": "untrained random weights from web/examples/dev_assets.rs" });
     let (bytes, manifest) = weights::encode(net.clone(), &config, metrics)?;
-    std::fs::write(out.join(WEIGHTS_FILE), bytes)?;
+    std::fs::write(out.join(&manifest.weights_file), bytes)?;
     std::fs::write(
         out.join(MANIFEST_FILE),
         serde_json::to_string_pretty(&manifest)?,
@@ -62,7 +62,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         serde_json::to_string(&probabilities)?,
     )?;
     println!(
-        "wrote {MANIFEST_FILE}, {WEIGHTS_FILE}, {SAMPLES_FILE} to {}",
+        "wrote {MANIFEST_FILE}, {}, {SAMPLES_FILE} to {}",
+        manifest.weights_file,
         out.display()
     );
     Ok(())

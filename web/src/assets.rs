@@ -4,7 +4,7 @@
 use burn::prelude::Device;
 use digitseq_model::DigitSeqNet;
 use digitseq_model::samples::{SAMPLES_FILE, Samples};
-use digitseq_model::weights::{self, MANIFEST_FILE, Manifest, WEIGHTS_FILE};
+use digitseq_model::weights::{self, MANIFEST_FILE, Manifest};
 use js_sys::Uint8Array;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -12,7 +12,7 @@ use web_sys::{RequestCache, RequestInit, Response};
 
 /// How to get the files there, for the messages.
 const HOW_TO_EXPORT: &str = "Train and export the model with `cargo run --release -p trainer` \
-     (it writes www/model.json and www/model.bpk), then rebuild or reload the page.";
+     (it writes www/model.json and the weights it names), then rebuild or reload the page.";
 
 /// The weight files, fetched once and kept so the network can be loaded onto a second
 /// device (switching between WebGPU and CPU) without fetching again.
@@ -26,10 +26,11 @@ impl ModelFiles {
         let manifest_json = fetch_text(MANIFEST_FILE)
             .await
             .map_err(|e| format!("{e} {HOW_TO_EXPORT}"))?;
-        // Check the manifest before fetching the weights it describes: a clearer message for
-        // an old or broken export.
-        Manifest::parse(&manifest_json).map_err(|e| format!("{MANIFEST_FILE}: {e}"))?;
-        let weights = fetch_bytes(WEIGHTS_FILE)
+        // Check the manifest before fetching the weights it names: a clearer message for an
+        // old or broken export.
+        let manifest =
+            Manifest::parse(&manifest_json).map_err(|e| format!("{MANIFEST_FILE}: {e}"))?;
+        let weights = fetch_bytes(&manifest.weights_file)
             .await
             .map_err(|e| format!("{e} {HOW_TO_EXPORT}"))?;
         Ok(Self {

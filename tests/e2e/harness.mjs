@@ -60,15 +60,28 @@ export async function openPage(browser, base, backend, { touch = false, routes =
   const logs = [];
   page.on('console', (m) => logs.push(`${m.type()}: ${m.text()}`));
   page.on('pageerror', (e) => logs.push(`pageerror: ${e.message}`));
+  // Content-Security-Policy refusals, kept where every test can see them (cspViolations).
+  await page.addInitScript(() => {
+    window.__cspViolations = [];
+    document.addEventListener('securitypolicyviolation', (e) => {
+      window.__cspViolations.push(`${e.effectiveDirective} refused ${e.blockedURI || 'inline'}`);
+    });
+  });
   for (const [pattern, handler] of Object.entries(routes)) await page.route(pattern, handler);
   await page.goto(`${base}/?backend=${backend}${query}`);
   page.logs = logs;
   return { context, page };
 }
 
+/** What the page's Content-Security-Policy refused so far. */
+export const cspViolations = (page) => page.evaluate(() => window.__cspViolations);
+
 export async function waitReady(page) {
   try {
-    await page.waitForFunction(() => document.body.dataset.ready === 'true', null, { timeout: READY_TIMEOUT });
+    // The model answers, and samples.bin has loaded or failed (it loads beside the model).
+    await page.waitForFunction(
+      () => document.body.dataset.ready === 'true' && document.body.dataset.samples === 'settled',
+      null, { timeout: READY_TIMEOUT });
   } catch (e) {
     const error = await page.locator('#error').textContent().catch(() => '');
     throw new Error(`page not ready: ${e.message}\n#error: ${error}\nconsole:\n${page.logs.join('\n')}`);

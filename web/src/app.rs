@@ -26,6 +26,8 @@ const DRAWING_INTERVAL_MS: f64 = 100.0;
 /// Sample sequences are this long, inclusive.
 const SAMPLE_LENGTHS: (usize, usize) = (3, 12);
 const DEFAULT_TARGET: usize = 4;
+/// A model still loading after this long (ms) gets a message saying so.
+const SLOW_LOAD_MS: f64 = 4000.0;
 /// WebGPU is trusted once its answers to a real sequence are this close to the CPU's.
 const GPU_CHECK_TOLERANCE: f32 = 1e-3;
 /// Digits of samples.bin in that sequence.
@@ -78,6 +80,17 @@ pub(crate) fn now() -> f64 {
     web_sys::window()
         .and_then(|w| w.performance())
         .map_or(0.0, |p| p.now())
+}
+
+/// Waits `ms`.
+async fn sleep(ms: f64) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(window) = web_sys::window() {
+            let _ =
+                window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms as i32);
+        }
+    });
+    let _ = JsFuture::from(promise).await;
 }
 
 /// Waits `ms`, or less if `wake_loop` is called meanwhile.
@@ -146,19 +159,33 @@ pub async fn start() -> Result<(), JsValue> {
         ui::disable_webgpu_choice("This browser offers no WebGPU (navigator.gpu).");
     }
 
-    // Samples are a convenience: without them the page still works.
-    match assets::fetch_samples().await {
-        Ok(samples) if !samples.is_empty() => {
-            app.borrow_mut().samples = Some(Rc::new(samples));
-            if let Some(button) = ui::element("sample") {
-                let _ = button.remove_attribute("disabled");
+    // Samples are a convenience: they load beside the model, and without them the page
+    // still works.
+    let a = app.clone();
+    spawn_local(async move {
+        match assets::fetch_samples().await {
+            Ok(samples) if !samples.is_empty() => {
+                a.borrow_mut().samples = Some(Rc::new(samples));
+                if let Some(button) = ui::element("sample") {
+                    let _ = button.remove_attribute("disabled");
+                }
             }
+            Ok(_) => ui::set_notice(Some(
+                "samples.bin holds no digits: the Sample button is off.",
+            )),
+            Err(e) => ui::set_notice(Some(&format!("{e} The Sample button is off."))),
         }
-        Ok(_) => ui::set_notice(Some(
-            "samples.bin holds no digits: the Sample button is off.",
-        )),
-        Err(e) => ui::set_notice(Some(&format!("{e} The Sample button is off."))),
-    }
+        ui::set_body_data("samples", Some("settled"));
+    });
+    // A slow server must not look like a dead page.
+    let a = app.clone();
+    spawn_local(async move {
+        sleep(SLOW_LOAD_MS).await;
+        let a = a.borrow();
+        if !a.model_ready && a.files.is_none() && !ui::error_shown() {
+            ui::set_status("Still loading the model: the server is slow to answer…");
+        }
+    });
 
     let files = match ModelFiles::fetch().await {
         Ok(files) => Rc::new(files),

@@ -48,6 +48,11 @@ pub fn show_error(message: &str) {
     set_body_data("error", Some("true"));
 }
 
+/// Whether `show_error` has been called.
+pub fn error_shown() -> bool {
+    body().is_some_and(|b| b.dataset().get("error").is_some())
+}
+
 /// A non-fatal remark (WebGPU fell back to CPU, samples missing…), or none.
 pub fn set_notice(message: Option<&str>) {
     if let Some(el) = element("notice") {

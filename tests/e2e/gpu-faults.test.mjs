@@ -30,9 +30,30 @@ test('WebGPU whose answers differ from the CPU is refused at warm-up', async () 
   await context.close();
 });
 
+/** Whether this browser dispatches WebGPU's uncapturederror events at all (Chromium
+ * 156.0.8078.114 on SwiftShader does not; .73 did), probed with raw WebGPU in the page. */
+async function browserReportsUncapturedErrors() {
+  const { context, page } = await openPage(browser, server.url, 'cpu');
+  const heard = await page.evaluate(async () => {
+    const device = await (await navigator.gpu.requestAdapter()).requestDevice();
+    let seen = false;
+    device.addEventListener('uncapturederror', () => { seen = true; });
+    device.createBuffer({ size: 4, usage: 0 });
+    await new Promise((r) => setTimeout(r, 2000));
+    device.destroy();
+    return seen;
+  });
+  await context.close();
+  return heard;
+}
+
 // A lost device is heard by its handler, or first as a failed readback.
 for (const [fault, said] of [['lose', /lost|failed while reading/], ['validation', /error/]]) {
-  test(`a GPU fault (${fault}) moves the page to the CPU, drawing kept; WebGPU can be retried`, async () => {
+  test(`a GPU fault (${fault}) moves the page to the CPU, drawing kept; WebGPU can be retried`, async (t) => {
+    if (fault === 'validation' && !(await browserReportsUncapturedErrors())) {
+      t.skip('this browser dispatches no uncapturederror events, so the page cannot hear them (docs/gpu.md)');
+      return;
+    }
     const { context, page } = await openPage(browser, server.url, 'webgpu');
     await waitReady(page);
     assert.equal(await backendShown(page), 'webgpu');

@@ -2,8 +2,9 @@
 //!
 //! State, refreshed after every reading: `ready`, `backend`, `lastInferenceMs`, `inferences`,
 //! `digits`, `target`, `probabilities` (per position, 10 numbers each), `answeredAt`
-//! (`performance.now()` when the last reading's answer was put on the page) and
-//! `padHeightUnits` (stroke coordinates are in pad units; the pad is that many units tall).
+//! (`performance.now()` when the last reading's answer was put on the page),
+//! `wasmMemoryBytes` (the wasm linear memory's size) and `padHeightUnits` (stroke
+//! coordinates are in pad units; the pad is that many units tall).
 //!
 //! Actions: `showSamples([i, j, …])`, `setStrokes([[[x, y], …], …])`, `clear()`, `undo()`,
 //! `setTargetDigit(d)`, `setBackend("webgpu" | "cpu")`, `injectGpuFault("lose" |
@@ -157,4 +158,14 @@ pub fn publish(app: &Shared) {
     }
     set(&object, "probabilities", rows);
     set(&object, "answeredAt", app::now());
+    set(&object, "wasmMemoryBytes", wasm_memory_bytes());
+}
+
+/// The size of the wasm instance's linear memory (it only grows), for the soak test.
+fn wasm_memory_bytes() -> f64 {
+    wasm_bindgen::memory()
+        .dyn_into::<js_sys::WebAssembly::Memory>()
+        .ok()
+        .and_then(|m| m.buffer().dyn_into::<js_sys::ArrayBuffer>().ok())
+        .map_or(0.0, |b| b.byte_length() as f64)
 }

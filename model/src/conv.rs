@@ -1,7 +1,6 @@
 //! The network's convolution blocks. Everywhere they are burn's `Conv2d`, `Relu` and
 //! `MaxPool2d`, except on burn `flex` with the feature `flex-training` (the trainer's): there
-//! each block is one custom operation ([`flex_ops::conv`](crate::flex_ops::conv), kernels in
-//! [`conv_kernel`](crate::conv_kernel)), with its gradients when training, several times
+//! each block is one custom operation (`digitseq_kernels::flex::conv`), with its gradients when training, several times
 //! faster than `flex`'s own. Same weights, same answers to float rounding; the page (built
 //! without the feature) never takes that path.
 
@@ -13,7 +12,7 @@ use burn::tensor::activation::relu;
 /// `relu(layer(x))`.
 pub fn conv_relu(layer: &Conv2d, x: Tensor<4>) -> Tensor<4> {
     #[cfg(feature = "flex-training")]
-    if let Some(out) = crate::flex_ops::conv::forward(layer, None, &x) {
+    if let Some(out) = digitseq_kernels::flex::conv::forward(layer, None, &x) {
         return relu(out);
     }
     relu(layer.forward(x))
@@ -22,7 +21,7 @@ pub fn conv_relu(layer: &Conv2d, x: Tensor<4>) -> Tensor<4> {
 /// `pool(relu(layer(x)))`.
 pub fn conv_relu_pool(layer: &Conv2d, pool: &MaxPool2d, x: Tensor<4>) -> Tensor<4> {
     #[cfg(feature = "flex-training")]
-    if let Some(out) = crate::flex_ops::conv::forward(layer, Some(pool), &x) {
+    if let Some(out) = digitseq_kernels::flex::conv::forward(layer, Some(pool), &x) {
         return out;
     }
     pool.forward(relu(layer.forward(x)))

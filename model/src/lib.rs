@@ -1,17 +1,13 @@
 //! What the trainer and the page must agree on: the network and its config, the MNIST-style
 //! preprocessing of drawn digits, and the weight-file format.
 //!
-//! Backend-free: callers pick the device (`flex`, `wgpu`, `webgpu`) and pass it in.
+//! Backend-free: callers pick the device (`flex`, `wgpu`, `webgpu`) and pass it in. With the
+//! feature `flex-training` (the trainer's), `conv.rs` and `lstm.rs` take the hand-written
+//! kernels of the `digitseq-kernels` crate on flex.
 
 pub mod config;
 mod conv;
-#[cfg(feature = "flex-training")]
-pub mod conv_kernel;
-#[cfg(feature = "flex-training")]
-mod flex_ops;
 pub mod lstm;
-#[cfg(feature = "flex-training")]
-mod matmul;
 pub mod network;
 pub mod preprocess;
 pub mod samples;

@@ -56,11 +56,11 @@ impl FusedLstm {
     pub fn forward(&self, input: Tensor<3>, state: Option<LstmState>) -> (Tensor<3>, LstmState) {
         let gates_in = self.input.forward(input);
         // Training and evaluation on flex read whole sequences from the start: there the
-        // layer is one operation (`flex_ops::lstm_layer`), same answers and gradients.
+        // layer is one operation (`digitseq_kernels::flex::lstm`), same answers and gradients.
         #[cfg(feature = "flex-training")]
         if state.is_none() {
             let weight = self.recurrent.weight.val();
-            if let Some(states) = crate::flex_ops::lstm_layer::run(&gates_in, &weight) {
+            if let Some(states) = digitseq_kernels::flex::lstm::run(&gates_in, &weight) {
                 let [batch, steps, _] = states.dims();
                 let h = self.hidden;
                 let last = states
@@ -101,7 +101,7 @@ impl FusedLstm {
 
     /// [`forward`](Self::forward) always in burn's operations, step by step: what the fast
     /// path is tested against.
-    #[cfg(test)]
+    #[cfg(all(test, feature = "flex-training"))]
     pub(crate) fn forward_step_by_step(
         &self,
         input: Tensor<3>,
@@ -111,7 +111,7 @@ impl FusedLstm {
     }
 
     /// The input and recurrent weights, for tests of their gradients.
-    #[cfg(test)]
+    #[cfg(all(test, feature = "flex-training"))]
     pub(crate) fn weights(&self) -> [Tensor<2>; 2] {
         [self.input.weight.val(), self.recurrent.weight.val()]
     }
@@ -129,4 +129,67 @@ fn step(gates: Tensor<2>, cell: Tensor<2>) -> (Tensor<2>, Tensor<2>) {
     );
     let cell = f * cell + i * g;
     (o * tanh(cell.clone()), cell)
+}
+
+// The fast layer (digitseq_kernels::flex::lstm) against burn's steps.
+#[cfg(all(test, feature = "flex-training"))]
+mod tests {
+    use burn::prelude::*;
+    use burn::tensor::Distribution;
+
+    use super::FusedLstm;
+
+    /// The fast layer must be burn's steps (lstm.rs's fallback) to float rounding: every
+    /// step's hidden state, the final cell, and the gradients of the layer's input and of
+    /// both its weights through a real backward pass whose loss reads all of them. 70 rows:
+    /// three chunks, the last one short.
+    #[test]
+    fn the_fast_layer_matches_burns_steps_and_their_gradients() {
+        let device = Device::flex().autodiff();
+        let lstm = FusedLstm::new(6, 5, &device);
+        let x =
+            Tensor::<3>::random([70, 4, 6], Distribution::Normal(0.0, 2.0), &device).require_grad();
+        let (wh, wc) = (
+            Tensor::<3>::random([70, 4, 5], Distribution::Default, &device),
+            Tensor::<2>::random([70, 5], Distribution::Default, &device),
+        );
+        let run = |fast: bool| {
+            let (hidden, state) = if fast {
+                lstm.forward(x.clone(), None)
+            } else {
+                lstm.forward_step_by_step(x.clone(), None)
+            };
+            let loss =
+                (hidden.clone() * wh.clone()).sum() + (state.cell.clone() * wc.clone()).sum();
+            let grads = loss.backward();
+            let [input_weight, recurrent_weight] = lstm.weights();
+            [
+                hidden.into_data(),
+                state.hidden.into_data(),
+                state.cell.into_data(),
+                x.grad(&grads).unwrap().into_data(),
+                input_weight.grad(&grads).unwrap().into_data(),
+                recurrent_weight.grad(&grads).unwrap().into_data(),
+            ]
+        };
+        let tolerance = burn::tensor::Tolerance::<f32>::rel_abs(1e-4, 1e-5);
+        for (fast, burn) in run(true).iter().zip(&run(false)) {
+            fast.assert_approx_eq::<f32>(burn, tolerance);
+        }
+    }
+
+    /// Without autodiff (evaluation) the same forward pass runs, and gives burn's answers.
+    #[test]
+    fn without_autodiff_it_matches_burns_steps() {
+        let device = Device::flex();
+        let lstm = FusedLstm::new(6, 5, &device);
+        let x = Tensor::<3>::random([70, 4, 6], Distribution::Normal(0.0, 2.0), &device);
+        let (fast, fast_state) = lstm.forward(x.clone(), None);
+        let (burn, burn_state) = lstm.forward_step_by_step(x, None);
+        let tolerance = burn::tensor::Tolerance::<f32>::rel_abs(1e-4, 1e-5);
+        fast.into_data()
+            .assert_approx_eq::<f32>(&burn.into_data(), tolerance);
+        let (fast, burn) = (fast_state.cell.into_data(), burn_state.cell.into_data());
+        fast.assert_approx_eq::<f32>(&burn, tolerance);
+    }
 }

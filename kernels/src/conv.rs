@@ -12,51 +12,13 @@
 
 use rayon::prelude::*;
 
-use crate::matmul::{Strided, matmul};
-
-/// Sizes of one convolution: input `[batch, c_in, h, w]`, weight `[c_out, c_in, kh, kw]`,
-/// output `[batch, c_out, h - kh + 1, w - kw + 1]`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ConvShape {
-    pub batch: usize,
-    pub c_in: usize,
-    pub h: usize,
-    pub w: usize,
-    pub c_out: usize,
-    pub kh: usize,
-    pub kw: usize,
-}
-
-impl ConvShape {
-    pub fn out_h(&self) -> usize {
-        self.h - self.kh + 1
-    }
-    pub fn out_w(&self) -> usize {
-        self.w - self.kw + 1
-    }
-    /// Output positions per sample and channel.
-    fn positions(&self) -> usize {
-        self.out_h() * self.out_w()
-    }
-    /// Length of one patch: every input value one output position reads.
-    fn patch(&self) -> usize {
-        self.c_in * self.kh * self.kw
-    }
-    fn input_len(&self) -> usize {
-        self.c_in * self.h * self.w
-    }
-    fn output_len(&self) -> usize {
-        self.c_out * self.positions()
-    }
-    pub fn weight_len(&self) -> usize {
-        self.c_out * self.patch()
-    }
-    /// Samples per parallel chunk: enough rows that the products are well shaped, few
-    /// enough that a chunk's patches (~1 MB) stay in cache.
-    fn chunk(&self) -> usize {
-        (256 * 1024 / (self.positions() * self.patch()).max(1)).clamp(1, 64)
-    }
-}
+use crate::layouts::{
+    im2row, row2im, to_channel_first, to_channel_last, weight_from_patch_order,
+    weight_to_patch_order,
+};
+use crate::pooling::{NO_WINNER, Pooled, relu_pool, unpool_grad};
+use crate::products::{Strided, matmul};
+pub use crate::shape::ConvShape;
 
 /// Gradients of one convolution.
 pub struct ConvGrads {
@@ -86,38 +48,7 @@ pub fn forward(x: &[f32], weight: &[f32], bias: &[f32], s: ConvShape) -> Vec<f32
     out
 }
 
-/// Marks a pooled value whose window had nothing above zero: ReLU passes no gradient.
-const NO_WINNER: u8 = u8::MAX;
-
-/// `max_pool_2×2(relu(conv(x)))`, as the network's first two blocks: the values,
-/// `[batch, c_out, out_h / 2, out_w / 2]` (an odd last row or column is dropped, as burn's
-/// and PyTorch's floor mode), and for each which of its window's four positions (row-major)
-/// won, or [`NO_WINNER`]: all the backward pass needs to know. The winners are
-/// channel-last, `[batch, out_h / 2, out_w / 2, c_out]`, the order both passes read them in.
-pub struct Pooled {
-    pub values: Vec<f32>,
-    pub winners: Vec<u8>,
-}
-
-impl ConvShape {
-    /// Output size of the 2×2 pooling.
-    pub fn pooled_h(&self) -> usize {
-        self.out_h() / 2
-    }
-    pub fn pooled_w(&self) -> usize {
-        self.out_w() / 2
-    }
-    fn pooled_len(&self) -> usize {
-        self.c_out * self.pooled_h() * self.pooled_w()
-    }
-    /// The four output positions (within a channel's plane) that pooled value (py, px)
-    /// reads, row-major: a winner is an index into this.
-    fn window(&self, py: usize, px: usize) -> [usize; 4] {
-        let (ow, top_left) = (self.out_w(), 2 * py * self.out_w() + 2 * px);
-        [top_left, top_left + 1, top_left + ow, top_left + ow + 1]
-    }
-}
-
+/// `max_pool_2×2(relu(conv(x)))`, as the network's first two blocks: see [`Pooled`].
 pub fn forward_relu_pool(x: &[f32], weight: &[f32], bias: &[f32], s: ConvShape) -> Pooled {
     assert_eq!(bias.len(), s.c_out);
     let len = s.batch * s.pooled_len();
@@ -132,55 +63,6 @@ pub fn forward_relu_pool(x: &[f32], weight: &[f32], bias: &[f32], s: ConvShape) 
     Pooled { values, winners }
 }
 
-/// A chunk's `rows[samples · p, c_out]` plus the bias → ReLU → 2×2 max pool: the values
-/// (channel-first, `[samples, c_out, ph, pw]`) and the winners (channel-last).
-fn relu_pool(rows: &[f32], bias: &[f32], s: ConvShape, values: &mut [f32], winners: &mut [u8]) {
-    let (p, ph, pw) = (s.positions(), s.pooled_h(), s.pooled_w());
-    let mut pooled = vec![0.0; s.c_out];
-    let samples = rows
-        .chunks(p * s.c_out)
-        .zip(values.chunks_mut(s.pooled_len()))
-        .zip(winners.chunks_mut(s.pooled_len()));
-    for ((sample, values), winners) in samples {
-        for py in 0..ph {
-            for px in 0..pw {
-                let [a, b, c, d] = s
-                    .window(py, px)
-                    .map(|pos| &sample[pos * s.c_out..][..s.c_out]);
-                let winners = &mut winners[(py * pw + px) * s.c_out..][..s.c_out];
-                // Channels side by side (vectorised), then spread to their planes.
-                for ch in 0..s.c_out {
-                    let bias = bias[ch];
-                    (pooled[ch], winners[ch]) =
-                        relu_max4([a[ch] + bias, b[ch] + bias, c[ch] + bias, d[ch] + bias]);
-                }
-                for (ch, &v) in pooled.iter().enumerate() {
-                    values[(ch * ph + py) * pw + px] = v;
-                }
-            }
-        }
-    }
-}
-
-/// `max(0, v…)` and the index of the first of the four values that reaches it, or
-/// [`NO_WINNER`] if none is above zero. Branch-free (selects, not jumps): which of a window's
-/// values wins is unpredictable, and mispredicted branches made pooling a tenth of a step.
-#[inline(always)]
-fn relu_max4(v: [f32; 4]) -> (f32, u8) {
-    let (top, top_won) = if v[1] > v[0] { (v[1], 1) } else { (v[0], 0) };
-    let (bottom, bottom_won) = if v[3] > v[2] { (v[3], 3) } else { (v[2], 2) };
-    let (best, won) = if bottom > top {
-        (bottom, bottom_won)
-    } else {
-        (top, top_won)
-    };
-    if best > 0.0 {
-        (best, won)
-    } else {
-        (0.0, NO_WINNER)
-    }
-}
-
 /// The convolution chunk by chunk: each chunk's result as `rows[samples · p, c_out]` (no
 /// bias yet; row `i·p + oy·out_w + ox` holds every channel of output position (oy, ox) of
 /// sample i), with that chunk's share of the outputs, to `emit`.
@@ -193,7 +75,7 @@ fn conv_rows<O: Send>(
 ) {
     check(x, weight, s);
     let (p, k) = (s.positions(), s.patch());
-    let weight = &weight_in_patch_order(weight, s, false);
+    let weight = &weight_to_patch_order(weight, s);
     x.par_chunks(s.chunk() * s.input_len())
         .zip(outputs)
         .for_each_init(
@@ -212,7 +94,6 @@ fn conv_rows<O: Send>(
                     Strided(out_rows, s.c_out, 1),
                     Strided(patches, k, 1),
                     Strided(weight, 1, k),
-                    false,
                 );
                 emit(out_rows, out);
             },
@@ -239,17 +120,24 @@ impl OutputGrad<'_> {
     }
 }
 
-/// Gradients of the convolution given its output's gradient; the input's only if `want_x`.
+/// Whether [`backward`] computes the input's gradient (the network's input needs none).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputGrad {
+    Wanted,
+    NotWanted,
+}
+
+/// Gradients of the convolution given its output's gradient.
 pub fn backward(
     x: &[f32],
     weight: &[f32],
     grad: OutputGrad,
     s: ConvShape,
-    want_x: bool,
+    input_grad: InputGrad,
 ) -> ConvGrads {
     check(x, weight, s);
     let chunk = s.chunk();
-    let mut dx = want_x.then(|| vec![0.0; x.len()]);
+    let mut dx = (input_grad == InputGrad::Wanted).then(|| vec![0.0; x.len()]);
     let per_sample = grad.sample_len(s);
     match grad {
         OutputGrad::Dense(g) => assert_eq!(g.len(), s.batch * per_sample),
@@ -298,7 +186,7 @@ fn sum_chunks<'a>(
     s: ConvShape,
 ) -> (Vec<f32>, Vec<f32>) {
     let (p, k) = (s.positions(), s.patch());
-    let weight = &weight_in_patch_order(weight, s, false);
+    let weight = &weight_to_patch_order(weight, s);
     let per_chunk: Vec<(Vec<f32>, Vec<f32>)> = chunks
         .map_init(
             || (Vec::new(), Vec::new(), Vec::new()),
@@ -319,7 +207,6 @@ fn sum_chunks<'a>(
                     Strided(&mut dw, k, 1),
                     Strided(g_rows, 1, s.c_out),
                     Strided(patches, k, 1),
-                    false,
                 );
                 if let Some(dx) = dx {
                     // d patches[rows, k] = g_rows[rows, c_out] · weight[c_out, k]
@@ -328,7 +215,6 @@ fn sum_chunks<'a>(
                         Strided(patches, k, 1),
                         Strided(g_rows, s.c_out, 1),
                         Strided(weight, k, 1),
-                        false,
                     );
                     row2im(patches, s, samples, pixels, dx);
                 }
@@ -343,44 +229,17 @@ fn sum_chunks<'a>(
         sums.0.iter_mut().zip(&dw).for_each(|(a, b)| *a += b);
         sums.1.iter_mut().zip(&db).for_each(|(a, b)| *a += b);
     }
-    (weight_in_patch_order(&sums.0, s, true), sums.1)
+    (weight_from_patch_order(&sums.0, s), sums.1)
 }
 
 /// A chunk's output gradient as one `[samples · p, c_out]` matrix, channel-last like the
 /// forward pass's product: the layout the weight and input gradients' products read.
 fn output_grad_rows(grad: OutputGrad, s: ConvShape, samples: usize, g_rows: &mut Vec<f32>) {
-    let (p, ph, pw) = (s.positions(), s.pooled_h(), s.pooled_w());
-    let sample_rows = p * s.c_out;
     // Every value is overwritten, except where pooling dropped an odd last row or column.
-    g_rows.resize(samples * sample_rows, 0.0);
+    g_rows.resize(samples * s.positions() * s.c_out, 0.0);
     match grad {
-        OutputGrad::Dense(g) => to_channel_last(g, s.c_out, p, g_rows),
-        OutputGrad::Pooled { grad, winners } => {
-            if s.out_h() % 2 == 1 || s.out_w() % 2 == 1 {
-                g_rows.fill(0.0);
-            }
-            // The gradient channel-last, as the winners are.
-            let mut grad_t = vec![0.0; grad.len()];
-            to_channel_last(grad, s.c_out, ph * pw, &mut grad_t);
-            let samples = grad_t
-                .chunks(s.pooled_len())
-                .zip(winners.chunks(s.pooled_len()))
-                .zip(g_rows.chunks_mut(sample_rows));
-            for ((grad, winners), rows) in samples {
-                let pooled = grad.chunks(s.c_out).zip(winners.chunks(s.c_out));
-                for ((grad, winners), (py, px)) in
-                    pooled.zip((0..ph).flat_map(|py| (0..pw).map(move |px| (py, px))))
-                {
-                    // All four written, the winner's gradient or zero: no branch.
-                    for (w, pos) in s.window(py, px).into_iter().enumerate() {
-                        let row = &mut rows[pos * s.c_out..][..s.c_out];
-                        for ((r, &g), &won) in row.iter_mut().zip(grad).zip(winners) {
-                            *r = if won == w as u8 { g } else { 0.0 };
-                        }
-                    }
-                }
-            }
-        }
+        OutputGrad::Dense(g) => to_channel_last(g, s.c_out, s.positions(), g_rows),
+        OutputGrad::Pooled { grad, winners } => unpool_grad(grad, winners, s, g_rows),
     }
 }
 
@@ -395,136 +254,6 @@ fn check(x: &[f32], weight: &[f32], s: ConvShape) {
         "input does not match {s:?}"
     );
     assert_eq!(weight.len(), s.weight_len(), "weight does not match {s:?}");
-}
-
-/// `samples` images → `patches[samples · p, k]`: row `i·p + oy·out_w + ox` holds what output
-/// position (oy, ox) of sample i reads, in (ky, kx, c_in) order (the weight's order after
-/// [`weight_in_patch_order`]). The images are made channel-last first (in `pixels`), so each
-/// kernel row of a patch is one contiguous copy of `kw · c_in` values: for the network's
-/// second layer 3 copies of 48 values instead of 48 copies of 3.
-fn im2row(x: &[f32], s: ConvShape, samples: usize, pixels: &mut Vec<f32>, patches: &mut Vec<f32>) {
-    let images = channel_last(&x[..samples * s.input_len()], s, pixels);
-    // Every value is overwritten: no need to zero what is already there.
-    patches.resize(samples * s.positions() * s.patch(), 0.0);
-    // The first layer's runs (3 values: one channel, 3 wide) get their own copy of the loop,
-    // where the copy's length is a constant: otherwise each is a call to memcpy for 12 bytes.
-    match s.kw * s.c_in {
-        3 => patch_rows(images, s, 3, patches),
-        run => patch_rows(images, s, run, patches),
-    }
-}
-
-/// [`im2row`]'s copies from channel-last images, in runs of `run` = `kw · c_in` values.
-#[inline(always)]
-fn patch_rows(images: &[f32], s: ConvShape, run: usize, patches: &mut [f32]) {
-    let mut rows = patches.chunks_exact_mut(s.patch());
-    for image in images.chunks_exact(s.input_len()) {
-        for oy in 0..s.out_h() {
-            for ox in 0..s.out_w() {
-                let row = rows.next().expect("one row per output position");
-                for (ky, to) in row.chunks_exact_mut(run).enumerate() {
-                    let start = ((oy + ky) * s.w + ox) * s.c_in;
-                    to.copy_from_slice(&image[start..start + run]);
-                }
-            }
-        }
-    }
-}
-
-/// The adjoint of [`im2row`]: every patch value added back onto the input position it came
-/// from, giving the chunk's input gradient `dx` (NCHW; `pixels` holds the channel-last sums).
-fn row2im(patches: &[f32], s: ConvShape, samples: usize, pixels: &mut Vec<f32>, dx: &mut [f32]) {
-    pixels.clear();
-    pixels.resize(samples * s.input_len(), 0.0);
-    // As in im2row, a constant run length for the first layer's runs.
-    match s.kw * s.c_in {
-        3 => add_patch_rows(patches, s, 3, pixels),
-        run => add_patch_rows(patches, s, run, pixels),
-    }
-    to_channel_first(pixels, s.c_in, s.h * s.w, dx);
-}
-
-/// [`row2im`]'s sums into channel-last images, in runs of `run` = `kw · c_in` values.
-#[inline(always)]
-fn add_patch_rows(patches: &[f32], s: ConvShape, run: usize, pixels: &mut [f32]) {
-    let mut rows = patches.chunks_exact(s.patch());
-    for image in pixels.chunks_exact_mut(s.input_len()) {
-        for oy in 0..s.out_h() {
-            for ox in 0..s.out_w() {
-                let row = rows.next().expect("one row per output position");
-                for (ky, from) in row.chunks_exact(run).enumerate() {
-                    let start = ((oy + ky) * s.w + ox) * s.c_in;
-                    let to = &mut image[start..start + run];
-                    to.iter_mut().zip(from).for_each(|(d, v)| *d += v);
-                }
-            }
-        }
-    }
-}
-
-/// NCHW images as NHWC (`[samples, h, w, c_in]`), in `buffer`; with one channel they are
-/// the same, and `x` itself is returned.
-fn channel_last<'a>(x: &'a [f32], s: ConvShape, buffer: &'a mut Vec<f32>) -> &'a [f32] {
-    if s.c_in == 1 {
-        return x;
-    }
-    buffer.resize(x.len(), 0.0);
-    to_channel_last(x, s.c_in, s.h * s.w, buffer);
-    buffer
-}
-
-/// `[n, channels, positions]` (a plane per channel) → `[n, positions, channels]`.
-fn to_channel_last(planes: &[f32], channels: usize, positions: usize, rows: &mut [f32]) {
-    assert_eq!(planes.len(), rows.len());
-    let sample = channels * positions;
-    for (from, to) in planes
-        .chunks_exact(sample)
-        .zip(rows.chunks_exact_mut(sample))
-    {
-        for (c, plane) in from.chunks_exact(positions).enumerate() {
-            for (at, &v) in plane.iter().enumerate() {
-                to[at * channels + c] = v;
-            }
-        }
-    }
-}
-
-/// The inverse of [`to_channel_last`]: `[n, positions, channels]` → `[n, channels, positions]`.
-fn to_channel_first(rows: &[f32], channels: usize, positions: usize, planes: &mut [f32]) {
-    assert_eq!(rows.len(), planes.len());
-    let sample = channels * positions;
-    for (from, to) in rows
-        .chunks_exact(sample)
-        .zip(planes.chunks_exact_mut(sample))
-    {
-        for (c, plane) in to.chunks_exact_mut(positions).enumerate() {
-            for (at, v) in plane.iter_mut().enumerate() {
-                *v = from[at * channels + c];
-            }
-        }
-    }
-}
-
-/// The weight `[c_out, c_in, kh, kw]` as `[c_out, kh, kw, c_in]`, the order of a patch's
-/// values; or back, for the weight's gradient, with `back`.
-fn weight_in_patch_order(weight: &[f32], s: ConvShape, back: bool) -> Vec<f32> {
-    let mut out = vec![0.0; weight.len()];
-    for o in 0..s.c_out {
-        for c in 0..s.c_in {
-            for ky in 0..s.kh {
-                for kx in 0..s.kw {
-                    let burn = ((o * s.c_in + c) * s.kh + ky) * s.kw + kx;
-                    let patch = ((o * s.kh + ky) * s.kw + kx) * s.c_in + c;
-                    if back {
-                        out[burn] = weight[patch];
-                    } else {
-                        out[patch] = weight[burn];
-                    }
-                }
-            }
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -663,7 +392,7 @@ mod tests {
             let w = values(s.weight_len(), 10 + i as u32);
             let g = values(s.batch * s.output_len(), 30 + i as u32);
             let expected = naive_backward(&x, &w, &g, s);
-            let grads = backward(&x, &w, OutputGrad::Dense(&g), s, true);
+            let grads = backward(&x, &w, OutputGrad::Dense(&g), s, InputGrad::Wanted);
             close(&grads.weight, &expected.weight, "weight");
             close(&grads.bias, &expected.bias, "bias");
             close(
@@ -672,7 +401,7 @@ mod tests {
                 "x",
             );
             // Without the input's gradient, as for the network's first layer.
-            let grads = backward(&x, &w, OutputGrad::Dense(&g), s, false);
+            let grads = backward(&x, &w, OutputGrad::Dense(&g), s, InputGrad::NotWanted);
             assert!(grads.x.is_none());
             close(&grads.weight, &expected.weight, "weight without x");
             close(&grads.bias, &expected.bias, "bias without x");
@@ -719,7 +448,7 @@ mod tests {
                 grad: &g,
                 winners: &pooled.winners,
             };
-            let got = backward(&x, &w, grad, s, true);
+            let got = backward(&x, &w, grad, s, InputGrad::Wanted);
             let expected = naive_backward(&x, &w, &g_dense, s);
             close(&got.weight, &expected.weight, "weight");
             close(&got.bias, &expected.bias, "bias");
@@ -728,7 +457,7 @@ mod tests {
                 expected.x.as_deref().unwrap(),
                 "x",
             );
-            let got = backward(&x, &w, grad, s, false);
+            let got = backward(&x, &w, grad, s, InputGrad::NotWanted);
             close(&got.weight, &expected.weight, "weight without x");
         }
     }
@@ -746,7 +475,7 @@ mod tests {
                 .num_threads(threads)
                 .build()
                 .unwrap();
-            pool.install(|| backward(&x, &w, OutputGrad::Dense(&g), s, true))
+            pool.install(|| backward(&x, &w, OutputGrad::Dense(&g), s, InputGrad::Wanted))
         };
         let one = run(1);
         for threads in [2, 3] {

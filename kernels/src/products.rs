@@ -1,13 +1,33 @@
-//! One matrix product on plain slices for the training kernels ([`conv_kernel`](crate::conv_kernel),
-//! the LSTM layer in `flex_ops`): `gemm` with strides, behind a safe, bounds-checked call.
+//! Matrix products on plain slices for every kernel of this crate: `gemm` with strides,
+//! behind a safe, bounds-checked call.
 
 /// A matrix view: data, row stride, column stride.
 pub struct Strided<T>(pub T, pub usize, pub usize);
 
-/// `dst[m, n] (+)= lhs[m, k] · rhs[k, n]` (adds to `dst` if `accumulate`), single-threaded
-/// `gemm` (the callers split their work into chunks run in parallel). Bounds are checked here, once, so the unsafe
-/// call below only ever reads and writes inside the slices.
+/// `dst[m, n] = lhs[m, k] · rhs[k, n]`, single-threaded `gemm` (the callers split their work
+/// into chunks run in parallel).
 pub fn matmul(
+    dims: (usize, usize, usize),
+    dst: Strided<&mut [f32]>,
+    lhs: Strided<&[f32]>,
+    rhs: Strided<&[f32]>,
+) {
+    product(dims, dst, lhs, rhs, false)
+}
+
+/// `dst[m, n] += lhs[m, k] · rhs[k, n]`, as [`matmul`].
+pub fn matmul_add(
+    dims: (usize, usize, usize),
+    dst: Strided<&mut [f32]>,
+    lhs: Strided<&[f32]>,
+    rhs: Strided<&[f32]>,
+) {
+    product(dims, dst, lhs, rhs, true)
+}
+
+/// Bounds are checked here, once, so the unsafe call below only ever reads and writes inside
+/// the slices.
+fn product(
     (m, n, k): (usize, usize, usize),
     dst: Strided<&mut [f32]>,
     lhs: Strided<&[f32]>,

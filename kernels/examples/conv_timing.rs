@@ -1,10 +1,10 @@
-//! Times the training convolution kernels (src/conv_kernel.rs) layer by layer, at the
+//! Times the training convolution kernels (src/conv.rs) layer by layer, at the
 //! benchmark's batch of 64 sequences × 10 digits, forward and backward, median of 15:
 //!
-//!     cargo run -p digitseq-model --features flex-training --example conv_timing
+//!     cargo run --release -p digitseq-kernels --example conv_timing
 //!
 //! What `trainer bench` reports as one "CNN" figure, taken apart; random inputs.
-use digitseq_model::conv_kernel::{self, ConvShape, OutputGrad};
+use digitseq_kernels::conv::{self as conv_kernel, ConvShape, InputGrad, OutputGrad};
 use std::time::Instant;
 
 fn main() {
@@ -21,7 +21,7 @@ fn main() {
                 kw: 3,
             },
             true,
-            false,
+            InputGrad::NotWanted,
         ),
         (
             "conv2",
@@ -35,7 +35,7 @@ fn main() {
                 kw: 3,
             },
             true,
-            true,
+            InputGrad::Wanted,
         ),
         (
             "conv3",
@@ -49,7 +49,7 @@ fn main() {
                 kw: 3,
             },
             false,
-            true,
+            InputGrad::Wanted,
         ),
     ];
     let mut seed = 1u32;

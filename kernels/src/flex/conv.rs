@@ -15,7 +15,7 @@ use burn::prelude::*;
 use burn::tensor::DType;
 
 use super::{Training, TrainingTensor, tensor, values};
-use crate::conv_kernel::{self, ConvShape, OutputGrad};
+use crate::conv::{self as kernel, ConvShape, InputGrad, OutputGrad};
 
 /// `layer(x)`, or `pool(relu(layer(x)))` with a pool, on the fast path: on autodiff-over-flex
 /// (training) an operation with its gradients, on plain flex (the trainer's evaluation) the
@@ -65,11 +65,11 @@ fn run_kernel(
     let s = shape(x, weight);
     let (x, weight, bias) = (values(x), values(weight), values(bias));
     if relu_pool {
-        let pooled = conv_kernel::forward_relu_pool(&x, &weight, &bias, s);
+        let pooled = kernel::forward_relu_pool(&x, &weight, &bias, s);
         let dims = [s.batch, s.c_out, s.pooled_h(), s.pooled_w()];
         (tensor(pooled.values, dims), Some(pooled.winners.into()))
     } else {
-        let out = conv_kernel::forward(&x, &weight, &bias, s);
+        let out = kernel::forward(&x, &weight, &bias, s);
         (tensor(out, [s.batch, s.c_out, s.out_h(), s.out_w()]), None)
     }
 }
@@ -108,7 +108,11 @@ impl Backward<Flex, 3> for ConvBackward {
             },
             None => OutputGrad::Dense(&grad),
         };
-        let g = conv_kernel::backward(&values(&x), &values(&weight), grad, s, node_x.is_some());
+        let input_grad = match node_x {
+            Some(_) => InputGrad::Wanted,
+            None => InputGrad::NotWanted,
+        };
+        let g = kernel::backward(&values(&x), &values(&weight), grad, s, input_grad);
         if let (Some(node), Some(dx)) = (node_x, g.x) {
             grads.register::<Flex>(node.id, tensor(dx, x.layout().shape().clone()));
         }

@@ -1,18 +1,18 @@
-//! Training's custom autodiff operations on burn `flex` (feature `flex-training`).
+//! Training's custom autodiff operations on burn `flex`: this crate's kernels as burn tensors.
 //!
 //! burn runs the network as many small tensor operations, each with its own autodiff node,
 //! allocation and pass over memory; on the CPU that overhead, and `flex`'s slow convolution
 //! weight gradient, made training 3.5× slower than PyTorch on the same network. Here the two
 //! hot spots are single operations with hand-written gradients: a conv (+ ReLU + max pool)
-//! block ([`conv`], kernels in [`conv_kernel`](crate::conv_kernel)) and a whole LSTM layer
-//! over a sequence ([`lstm_layer`]). Each applies to tensors on autodiff-over-flex (training)
+//! block ([`conv`], kernels in [`crate::conv`]) and a whole LSTM layer over a sequence
+//! ([`lstm`], kernels in [`crate::lstm`]). Each applies to tensors on autodiff-over-flex (training)
 //! and, without the gradients, on plain flex (the trainer's evaluation), and returns `None`
-//! otherwise, so the callers (`conv.rs`, `lstm.rs`) fall back to burn's own operations: the
+//! otherwise, so the callers (the model's `conv.rs`, `lstm.rs`) fall back to burn's own operations: the
 //! page (built without this feature) and the GPU never come here. Tests check every
 //! operation against burn's own, outputs and gradients.
 
 pub mod conv;
-pub mod lstm_layer;
+pub mod lstm;
 
 use std::borrow::Cow;
 

@@ -15,32 +15,19 @@
 //!
 //! Readings are asynchronous: after an action, wait for `document.body.dataset.busy` to go
 //! away (or `inferences` to grow).
+//!
+//! It only sends the page `Action`s and hears its `Published` state through the callback
+//! given to `Page::new`, so the page knows nothing of it.
 
 use digitseq_model::preprocess::{Point, Stroke};
 use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::prelude::*;
 
-use crate::app::{self, Shared};
+use crate::browser::now;
 use crate::geometry::PAD_UNITS_HIGH;
 use crate::gpu::Fault;
 use crate::inference::Backend;
-
-#[derive(Default)]
-pub struct Stats {
-    last_ms: f64,
-    inferences: u32,
-    backend: Option<Backend>,
-    probabilities: Vec<[f32; 10]>,
-}
-
-impl Stats {
-    pub fn record(&mut self, ms: f64, backend: Backend, probabilities: &[[f32; 10]]) {
-        self.last_ms = ms;
-        self.inferences += 1;
-        self.backend = Some(backend);
-        self.probabilities = probabilities.to_vec();
-    }
-}
+use crate::page::{Action, Page, Published};
 
 fn api_object() -> Option<Object> {
     let window = web_sys::window()?;
@@ -61,70 +48,59 @@ fn method<F: Fn(JsValue) -> JsValue + 'static>(object: &Object, name: &str, f: F
 }
 
 /// Creates `window.digitseq` with its actions.
-pub fn expose(app: &Shared) -> Result<(), JsValue> {
+pub fn expose(page: &Page) -> Result<(), JsValue> {
     let object = Object::new();
     set(&object, "ready", false);
     set(&object, "padHeightUnits", PAD_UNITS_HIGH);
-    let a = app.clone();
-    method(&object, "showSamples", move |indices| {
-        let indices: Vec<usize> = serde_wasm_bindgen::from_value(indices).unwrap_or_default();
-        app::show_samples(&a, indices).into()
-    });
-    let a = app.clone();
-    method(
-        &object,
-        "setStrokes",
-        move |strokes| match serde_wasm_bindgen::from_value::<Vec<Vec<(f32, f32)>>>(strokes) {
-            Ok(strokes) => {
-                let strokes = strokes
-                    .into_iter()
-                    .map(|points| Stroke {
-                        points: points.into_iter().map(|(x, y)| Point { x, y }).collect(),
-                    })
-                    .collect();
-                app::set_strokes(&a, strokes);
-                true.into()
-            }
-            Err(_) => false.into(),
-        },
-    );
-    let a = app.clone();
-    method(&object, "clear", move |_| {
-        app::clear(&a);
-        JsValue::UNDEFINED
-    });
-    let a = app.clone();
-    method(&object, "undo", move |_| {
-        app::undo(&a);
-        JsValue::UNDEFINED
-    });
-    let a = app.clone();
-    method(&object, "setTargetDigit", move |digit| {
-        match digit.as_f64() {
-            Some(d) if (0.0..=9.0).contains(&d) => {
-                app::set_target(&a, d as usize);
-                true.into()
-            }
-            _ => false.into(),
-        }
-    });
-    let a = app.clone();
-    method(&object, "setBackend", move |name| {
-        match name.as_string().as_deref().and_then(Backend::parse) {
-            Some(backend) => {
-                app::set_backend(&a, backend);
-                true.into()
-            }
+    // A method whose argument becomes an action; it answers whether the action applied
+    // (false for an argument that makes no action).
+    let action = |name: &str, parse: fn(JsValue) -> Option<Action>| {
+        let page = page.clone();
+        method(&object, name, move |arg| match parse(arg) {
+            Some(action) => page.dispatch(action).into(),
             None => false.into(),
-        }
+        });
+    };
+    action("showSamples", |indices| {
+        let indices = serde_wasm_bindgen::from_value(indices).unwrap_or_default();
+        Some(Action::ShowSamples(indices))
     });
-    let a = app.clone();
-    method(&object, "injectGpuFault", move |name| {
-        match name.as_string().as_deref().and_then(Fault::parse) {
-            Some(fault) => app::inject_gpu_fault(&a, fault).into(),
-            None => false.into(),
-        }
+    action("setStrokes", |strokes| {
+        let strokes: Vec<Vec<(f32, f32)>> = serde_wasm_bindgen::from_value(strokes).ok()?;
+        let strokes = strokes
+            .into_iter()
+            .map(|points| Stroke {
+                points: points.into_iter().map(|(x, y)| Point { x, y }).collect(),
+            })
+            .collect();
+        Some(Action::SetStrokes(strokes))
     });
+    action("setTargetDigit", |digit| match digit.as_f64() {
+        Some(d) if (0.0..=9.0).contains(&d) => Some(Action::SetTarget(d as usize)),
+        _ => None,
+    });
+    action("setBackend", |name| {
+        name.as_string()
+            .as_deref()
+            .and_then(Backend::parse)
+            .map(Action::SetBackend)
+    });
+    action("injectGpuFault", |name| {
+        name.as_string()
+            .as_deref()
+            .and_then(Fault::parse)
+            .map(Action::InjectGpuFault)
+    });
+    // These two answer nothing.
+    let command = |name: &str, action: fn() -> Action| {
+        let page = page.clone();
+        method(&object, name, move |_| {
+            page.dispatch(action());
+            JsValue::UNDEFINED
+        });
+    };
+    command("clear", || Action::Clear);
+    command("undo", || Action::Undo);
     method(&object, "panicForTest", |_| {
         panic!("deliberate panic from window.digitseq.panicForTest()")
     });
@@ -134,11 +110,10 @@ pub fn expose(app: &Shared) -> Result<(), JsValue> {
 }
 
 /// Refreshes the state fields of `window.digitseq`.
-pub fn publish(app: &Shared) {
+pub fn publish(published: &Published) {
     let Some(object) = api_object() else { return };
-    let a = app.borrow();
-    let stats = &a.stats;
-    set(&object, "ready", a.is_model_ready());
+    let stats = &published.stats;
+    set(&object, "ready", published.ready);
     set(&object, "lastInferenceMs", stats.last_ms);
     set(&object, "inferences", stats.inferences);
     set(
@@ -147,7 +122,7 @@ pub fn publish(app: &Shared) {
         stats.backend.map_or(JsValue::NULL, |b| b.name().into()),
     );
     set(&object, "digits", stats.probabilities.len() as u32);
-    set(&object, "target", a.target_digit() as u32);
+    set(&object, "target", published.target as u32);
     let rows = Array::new();
     for row in &stats.probabilities {
         rows.push(
@@ -157,7 +132,7 @@ pub fn publish(app: &Shared) {
         );
     }
     set(&object, "probabilities", rows);
-    set(&object, "answeredAt", app::now());
+    set(&object, "answeredAt", now());
     set(&object, "wasmMemoryBytes", wasm_memory_bytes());
 }
 

@@ -9,16 +9,34 @@ pub mod geometry;
 pub mod incremental;
 pub mod inference;
 
+// The browser side, bottom up: `ids`, `browser`, `ui` (DOM primitives), `assets`, `gpu`,
+// `backends` (engines, WebGPU's check), `scheduler` (when to read), `pad`, `render`; then
+// `page` (the state and `dispatch`), and on top of it `controls`, `api` and `startup`,
+// which only send it actions.
 #[cfg(target_arch = "wasm32")]
 mod api;
 #[cfg(target_arch = "wasm32")]
-mod app;
-#[cfg(target_arch = "wasm32")]
 mod assets;
+#[cfg(target_arch = "wasm32")]
+mod backends;
+#[cfg(target_arch = "wasm32")]
+mod browser;
+#[cfg(target_arch = "wasm32")]
+mod controls;
 #[cfg(target_arch = "wasm32")]
 mod gpu;
 #[cfg(target_arch = "wasm32")]
+mod ids;
+#[cfg(target_arch = "wasm32")]
 mod pad;
+#[cfg(target_arch = "wasm32")]
+mod page;
+#[cfg(target_arch = "wasm32")]
+mod render;
+#[cfg(target_arch = "wasm32")]
+mod scheduler;
+#[cfg(target_arch = "wasm32")]
+mod startup;
 #[cfg(target_arch = "wasm32")]
 mod ui;
 
@@ -48,14 +66,14 @@ pub fn start() {
     // console gets the full message and stack as well.
     std::panic::set_hook(Box::new(|info| {
         console_error_panic_hook::hook(info);
-        ui::set_body_data("crashed", Some("true"));
+        ui::set_body_data(ids::data::CRASHED, Some("true"));
         ui::show_error(&format!(
             "The page crashed ({info}). Reload to start again; if it keeps happening, \
              try the CPU backend (?backend=cpu)."
         ));
     }));
     wasm_bindgen_futures::spawn_local(async {
-        if let Err(e) = app::start().await {
+        if let Err(e) = startup::start().await {
             ui::show_error(&format!(
                 "The page could not start: {}",
                 assets::js_error(&e)

@@ -1,9 +1,6 @@
 //! The drawing pad: strokes from mouse, touch and pen via Pointer Events, stored in pad units
 //! (see `geometry`) and redrawn crisply at the screen's pixel density; or a row of sample
-//! MNIST digits shown as bitmaps.
-
-use std::cell::RefCell;
-use std::rc::Rc;
+//! MNIST digits shown as bitmaps. The page owns it and passes it the events (`handle`).
 
 use digitseq_model::IMAGE_SIDE;
 use digitseq_model::preprocess::{Bounds, Point, Stroke};
@@ -23,6 +20,24 @@ pub enum PadChange {
     /// A sample was replaced by drawing.
     SampleDropped,
 }
+
+/// What a pointer event on the pad is to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pointer {
+    Down,
+    Move,
+    /// Up, cancelled, or capture lost: the stroke ends.
+    Up,
+}
+
+/// The pointer events the pad listens to.
+pub const POINTER_EVENTS: [(&str, Pointer); 5] = [
+    ("pointerdown", Pointer::Down),
+    ("pointermove", Pointer::Move),
+    ("pointerup", Pointer::Up),
+    ("pointercancel", Pointer::Up),
+    ("lostpointercapture", Pointer::Up),
+];
 
 /// Sample digits on display: indices into samples.bin, true labels, MNIST pixels (0–255).
 pub struct SampleRow {
@@ -65,6 +80,15 @@ impl Pad {
         };
         pad.resize();
         Ok(pad)
+    }
+
+    /// Applies a pointer event; what changed, if anything did.
+    pub fn handle(&mut self, pointer: Pointer, event: &PointerEvent) -> Option<PadChange> {
+        match pointer {
+            Pointer::Down => self.pointer_down(event),
+            Pointer::Move => self.pointer_move(event),
+            Pointer::Up => self.pointer_up(event),
+        }
     }
 
     pub fn is_drawing(&self) -> bool {
@@ -295,7 +319,7 @@ impl Pad {
             return None;
         }
         // Capture ends by itself after pointerup; releasing it here would fire
-        // lostpointercapture while the pad is still borrowed.
+        // lostpointercapture while the page still holds the pad.
         self.active_pointer = None;
         // A stroke too small to be part of a digit is ignored by segmentation; dropping it
         // here too keeps Undo from "undoing" something invisible to the model.
@@ -363,7 +387,7 @@ fn draw_stroke(ctx: &CanvasRenderingContext2d, stroke: &Stroke) {
 }
 
 /// A 28×28 canvas holding `rgba`, to be drawn scaled elsewhere.
-pub fn bitmap_canvas(rgba: &[u8]) -> Option<HtmlCanvasElement> {
+fn bitmap_canvas(rgba: &[u8]) -> Option<HtmlCanvasElement> {
     let document = web_sys::window()?.document()?;
     let canvas: HtmlCanvasElement = document.create_element("canvas").ok()?.dyn_into().ok()?;
     canvas.set_width(IMAGE_SIDE as u32);
@@ -372,42 +396,4 @@ pub fn bitmap_canvas(rgba: &[u8]) -> Option<HtmlCanvasElement> {
     let data = ImageData::new_with_u8_clamped_array(Clamped(rgba), IMAGE_SIDE as u32).ok()?;
     ctx.put_image_data(&data, 0.0, 0.0).ok()?;
     Some(canvas)
-}
-
-/// Wires pointer, resize and DPR-change events to `pad`; `on_change` runs after the pad has
-/// been updated and released, so it may borrow the pad itself.
-pub fn attach(pad: &Rc<RefCell<Pad>>, on_change: Rc<dyn Fn(PadChange)>) -> Result<(), JsValue> {
-    let canvas = pad.borrow().canvas.clone();
-    type Handler = fn(&mut Pad, &PointerEvent) -> Option<PadChange>;
-    let handlers: [(&str, Handler); 5] = [
-        ("pointerdown", Pad::pointer_down),
-        ("pointermove", Pad::pointer_move),
-        ("pointerup", Pad::pointer_up),
-        ("pointercancel", Pad::pointer_up),
-        ("lostpointercapture", Pad::pointer_up),
-    ];
-    for (name, handler) in handlers {
-        let pad = pad.clone();
-        let on_change = on_change.clone();
-        let closure = Closure::<dyn Fn(PointerEvent)>::new(move |event: PointerEvent| {
-            let change = handler(&mut pad.borrow_mut(), &event);
-            if let Some(change) = change {
-                on_change(change);
-            }
-        });
-        canvas.add_event_listener_with_callback(name, closure.as_ref().unchecked_ref())?;
-        closure.forget(); // lives as long as the page
-    }
-
-    // Re-fit on any size change of the pad, and on zoom (which changes devicePixelRatio).
-    let resize = {
-        let pad = pad.clone();
-        Closure::<dyn Fn()>::new(move || pad.borrow_mut().resize())
-    };
-    let observer = web_sys::ResizeObserver::new(resize.as_ref().unchecked_ref())?;
-    observer.observe(&canvas);
-    let window = web_sys::window().ok_or("no window")?;
-    window.add_event_listener_with_callback("resize", resize.as_ref().unchecked_ref())?;
-    resize.forget();
-    Ok(())
 }

@@ -28,10 +28,10 @@ pub struct DigitSeqConfig {
     /// Standardise each digit's feature vector (zero mean, unit variance over its
     /// `embed_dim` values, no learned parameters) before the LSTM reads it. Without it the
     /// features can grow during training until they saturate the LSTM's gates, and the
-    /// network sits on its first plateau (answering the base rate). Off by default because
-    /// off is the reference's layout, and weights saved before this field existed (whose
-    /// `model.json` lacks it) were trained without it.
-    #[config(default = false)]
+    /// network sits on its first plateau (answering the base rate). Weights saved before
+    /// this field existed (whose `model.json` lacks it) were trained without it:
+    /// [`upgrade_saved`](Self::upgrade_saved) says so when they are read.
+    #[config(default = true)]
     pub feature_norm: bool,
 }
 

@@ -3,6 +3,7 @@ use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
 use burn::nn::{Linear, LinearConfig, Relu};
 use burn::prelude::*;
+use burn::tensor::activation::sigmoid;
 
 use crate::conv;
 use crate::lstm::{FusedLstm, LstmState};
@@ -98,6 +99,27 @@ impl DigitSeqNet {
         let [_, embed] = features.dims();
         self.read(features.reshape([batch, steps, embed]), None).0
     }
+
+    /// The answer about each whole sequence: logits of its last step, `[batch, num_digits]`.
+    pub fn sequence_logits(&self, sequences: Tensor<4>) -> Tensor<2> {
+        last_step(self.forward(sequences))
+    }
+
+    /// Probabilities that digit d has appeared, after every step: `[batch, steps, num_digits]`.
+    pub fn probabilities(&self, sequences: Tensor<4>) -> Tensor<3> {
+        sigmoid(self.forward(sequences))
+    }
+
+    /// Probabilities about each whole sequence (its last step): `[batch, num_digits]`.
+    pub fn sequence_probabilities(&self, sequences: Tensor<4>) -> Tensor<2> {
+        sigmoid(self.sequence_logits(sequences))
+    }
+}
+
+/// `[batch, steps, n]` → the last step's `[batch, n]`.
+pub fn last_step(per_step: Tensor<3>) -> Tensor<2> {
+    let [batch, steps, n] = per_step.dims();
+    per_step.slice(s![.., steps - 1..steps, ..]).reshape([batch, n])
 }
 
 /// Each row shifted and scaled to zero mean and unit variance (a layer norm without learned

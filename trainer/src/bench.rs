@@ -13,6 +13,9 @@ use burn::train::TrainStep;
 use digitseq_model::{DigitSeqConfig, IMAGE_SIDE};
 use serde::Serialize;
 
+use crate::cli::BenchArgs;
+use crate::device;
+use crate::files::write_atomically;
 use crate::sequences::SequenceBatch;
 use crate::training::{self, TrainConfig, Trainee, sequence_loss};
 
@@ -85,6 +88,41 @@ fn time<F: FnMut()>(warmup: usize, runs: usize, mut f: F) -> f64 {
     )
 }
 
+/// `trainer bench`: the benchmark on the device asked for, printed (and written) as JSON.
+pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
+    if args.count_dispatches {
+        crate::dispatches::start()?;
+    }
+    let selected = device::select(args.device)?;
+    anyhow::ensure!(
+        !args.count_dispatches || selected.description.starts_with("wgpu"),
+        "--count-dispatches counts wgpu kernels; the benchmark runs on {}",
+        selected.description
+    );
+    let counts = BenchCounts {
+        count_dispatches: args.count_dispatches,
+        warmup: args.warmup,
+        runs: args.runs,
+        infer_runs: args.infer_runs.unwrap_or(args.runs.max(20)),
+    };
+    let report = bench(
+        &selected.device,
+        &selected.description,
+        args.batch,
+        args.length,
+        counts,
+    );
+    let text = serde_json::to_string_pretty(&report)?;
+    if let Some(path) = &args.json {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)?;
+        }
+        write_atomically(path, text.as_bytes())?;
+    }
+    println!("{text}");
+    Ok(())
+}
+
 pub fn bench(
     device: &Device,
     description: &str,
@@ -102,7 +140,9 @@ pub fn bench(
     let sync = || device.sync().expect("device lost during the benchmark");
     let launched = || count_dispatches.then(crate::dispatches::launched);
     let reserved = || device.memory_pool_usage().map(|u| u.bytes_reserved);
-    let config = DigitSeqConfig::new();
+    // The reference's layout, without the feature norm: the network bench/torch_same_net.py
+    // builds in PyTorch.
+    let config = DigitSeqConfig::new().with_feature_norm(false);
     let train_device = device.clone().autodiff();
     let mut model = Trainee {
         net: config.init(&train_device),

@@ -2,11 +2,17 @@
 //! the same for every digit, their macro averages, and accuracy by sequence length.
 
 use burn::prelude::*;
-use burn::tensor::activation::sigmoid;
 use digitseq_model::DigitSeqNet;
 use serde::{Deserialize, Serialize};
+use std::path::Path;
+use std::sync::Arc;
+
+use digitseq_model::samples::{SAMPLES_FILE, Samples};
 
 use crate::sequences::{LengthSpec, NUM_DIGITS, SequenceBatcher, SequenceSet, TEST_SEED};
+use crate::device::{self, DeviceChoice};
+use crate::export;
+use crate::mnist::{Digits, Split};
 use crate::training::REFERENCE_DIGIT;
 use digitseq_model::{MAX_TRAINED_LEN, MIN_TRAINED_LEN};
 
@@ -160,14 +166,8 @@ impl Tally {
 
 /// Probabilities `[size × 10]` of the whole sequences of one batch.
 pub fn predict(net: &DigitSeqNet, images: Tensor<4>) -> Vec<f32> {
-    let logits = net.forward(images);
-    let [batch, steps, digits] = logits.dims();
-    sigmoid(
-        logits
-            .slice(s![.., steps - 1..steps, ..])
-            .reshape([batch, digits]),
-    )
-    .into_data()
+    net.sequence_probabilities(images)
+        .into_data()
     .try_to_vec::<f32>()
     .expect("f32 output")
 }
@@ -215,6 +215,73 @@ pub fn evaluate(net: &DigitSeqNet, set: &SequenceSet, device: &Device) -> TestRe
         by_length: lengths.report().by_length,
         ..main.report()
     }
+}
+
+/// The reference's figures (digit 4, one epoch of 60k sequences): its README, and its code
+/// rerun on this project's machine.
+pub const REFERENCE: [(f64, f64, Option<f64>); 4] = [
+    (0.0, 98.8, Some(99.06)),
+    (0.2, 97.0, Some(97.75)),
+    (0.4, 94.9, Some(95.81)),
+    (0.5, 50.0, None),
+];
+
+/// The fixed test set: sequences of MNIST test digits, the same every time.
+pub fn load_test_set(data_dir: &Path) -> anyhow::Result<SequenceSet> {
+    Ok(SequenceSet::test_set(Arc::new(Digits::load(
+        data_dir,
+        Split::Test,
+    )?)))
+}
+
+/// `trainer eval`: exported weights on the fixed test set.
+pub fn eval(weights_dir: &Path, data_dir: &Path, device: DeviceChoice) -> anyhow::Result<()> {
+    let selected = device::select(device)?;
+    let (net, manifest) = export::load(weights_dir, &selected.device)?;
+    let report = evaluate(&net, &load_test_set(data_dir)?, &selected.device);
+    println!(
+        "{} ({} parameters) on {}: digit 4 accuracy {:.2}%, precision {:.2}%, recall {:.2}%, F1 {:.4}; \
+         all digits: accuracy {:.2}%, F1 {:.4}",
+        weights_dir.display(),
+        manifest.parameters,
+        selected.description,
+        100.0 * report.digit4.accuracy,
+        100.0 * report.digit4.precision,
+        100.0 * report.digit4.recall,
+        report.digit4.f1,
+        100.0 * report.macro_accuracy,
+        report.macro_f1,
+    );
+    println!("{}", serde_json::to_string_pretty(&report)?);
+    Ok(())
+}
+
+/// `trainer predict`: what the page must show for a sequence of shipped sample digits.
+pub fn print_predictions(weights_dir: &Path, indices: &[usize]) -> anyhow::Result<()> {
+    let device = Device::flex();
+    let (net, _) = export::load(weights_dir, &device)?;
+    let samples = Samples::decode(&std::fs::read(weights_dir.join(SAMPLES_FILE))?)?;
+    if let Some(bad) = indices.iter().find(|&&i| i >= samples.len()) {
+        anyhow::bail!("sample {bad} does not exist ({} samples)", samples.len());
+    }
+    let pixels: Vec<f32> = indices.iter().flat_map(|&i| samples.image(i)).collect();
+    let n = indices.len();
+    let images = Tensor::<4>::from_data(TensorData::new(pixels, [1, n, 28, 28]), &device);
+    let probs = net
+        .probabilities(images)
+        .into_data()
+        .try_to_vec::<f32>()
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let rows: Vec<&[f32]> = probs.chunks(10).collect();
+    println!(
+        "{}",
+        serde_json::json!({
+            "samples": indices,
+            "labels": indices.iter().map(|&i| samples.labels[i]).collect::<Vec<_>>(),
+            "probabilities": rows,
+        })
+    );
+    Ok(())
 }
 
 #[cfg(test)]

@@ -2,12 +2,14 @@
 //! weights that match it: a kill or a full disk at any point leaves the previous pair or the
 //! new one, never a mix.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
+use digitseq_model::samples::{SAMPLES_FILE, Samples};
 use digitseq_model::weights::{self, MANIFEST_FILE, Manifest};
 use digitseq_model::{DigitSeqConfig, DigitSeqNet};
 
 use crate::files::write_atomically;
+use crate::mnist::{Digits, Split};
 
 /// Writes the weights under their own name (`model-<checksum>.bpk`), then replaces
 /// `model.json` in one rename, then removes weights no longer named. The previous pair's
@@ -76,6 +78,62 @@ pub fn load(dir: &Path, device: &burn::prelude::Device) -> anyhow::Result<(Digit
         .load(read(&manifest.weights_file)?, device)
         .map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?;
     Ok((net, manifest))
+}
+
+/// Where a run's weights go: `export_dir`, unless the weights already there score better on
+/// the fixed test set (all ten digits) than `macro_accuracy`, in which case they are kept and
+/// this run goes to `fallback`, beside the run (or replaces them anyway, with `force`).
+/// Weights that answer the page better are never silently replaced, nor is a run lost.
+pub fn destination(export_dir: &Path, fallback: &Path, macro_accuracy: f64, force: bool) -> PathBuf {
+    match better_exported(export_dir, macro_accuracy) {
+        Some(existing) if force => {
+            eprintln!(
+                "replacing better weights in {} ({:.2}% over all ten digits, this run \
+                 {:.2}%), as --force-export asks",
+                export_dir.display(),
+                100.0 * existing,
+                100.0 * macro_accuracy,
+            );
+            export_dir.to_path_buf()
+        }
+        Some(existing) => {
+            eprintln!(
+                "kept the weights in {}: they score {:.2}% over all ten digits on the fixed \
+                 test set, this run {:.2}%. This run's weights go to {} (pass \
+                 --force-export to replace them anyway).",
+                export_dir.display(),
+                100.0 * existing,
+                100.0 * macro_accuracy,
+                fallback.display()
+            );
+            fallback.to_path_buf()
+        }
+        None => export_dir.to_path_buf(),
+    }
+}
+
+/// `trainer samples`: every `test digits / count`-th test digit: spread over the split, the same every time.
+pub fn export_samples(data_dir: &Path, export_dir: &Path, count: usize) -> anyhow::Result<()> {
+    let test = Digits::load(data_dir, Split::Test)?;
+    anyhow::ensure!(
+        (1..=test.len()).contains(&count),
+        "--count must be 1–{}",
+        test.len()
+    );
+    let step = test.len() / count;
+    let picked: Vec<usize> = (0..count).map(|i| i * step).collect();
+    let samples = Samples {
+        labels: picked.iter().map(|&i| test.labels[i]).collect(),
+        pixels: picked
+            .iter()
+            .flat_map(|&i| test.image(i).to_vec())
+            .collect(),
+    };
+    std::fs::create_dir_all(export_dir)?;
+    let path = export_dir.join(SAMPLES_FILE);
+    write_atomically(&path, &samples.encode())?;
+    println!("wrote {count} test digits to {}", path.display());
+    Ok(())
 }
 
 #[cfg(test)]

@@ -225,6 +225,15 @@ pub fn fetch(dir: &Path) -> Result<Vec<String>, FetchError> {
     }
 }
 
+/// `trainer fetch`: MNIST into `data_dir`, saying what was done.
+pub fn run(data_dir: &Path) -> anyhow::Result<()> {
+    for line in fetch(data_dir)? {
+        println!("{line}");
+    }
+    println!("MNIST is ready in {}", data_dir.display());
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,6 +7,7 @@ use plotters::prelude::*;
 use serde::Serialize;
 
 use crate::evaluate::TestReport;
+use crate::metrics::DIGIT4_ACCURACY;
 use crate::training::TrainConfig;
 
 /// Per-batch values of one metric over all epochs of one split, in order, and where each
@@ -25,7 +26,8 @@ impl Curve {
             let file = run_dir
                 .join(split)
                 .join(format!("epoch-{epoch}"))
-                .join(format!("{metric}.log"));
+                // burn's file logger names the file after the metric, spaces as '_'.
+                .join(format!("{}.log", metric.replace(' ', "_")));
             let Ok(text) = std::fs::read_to_string(&file) else {
                 break;
             };
@@ -73,7 +75,7 @@ impl<'a> RunMetrics<'a> {
         train_seconds: f64,
         test: &'a TestReport,
     ) -> Self {
-        let train_accuracy = Curve::read(run_dir, "train", "Accuracy");
+        let train_accuracy = Curve::read(run_dir, "train", DIGIT4_ACCURACY);
         let seen = train_accuracy.values.len() * config.batch_size;
         Self {
             config,
@@ -82,7 +84,7 @@ impl<'a> RunMetrics<'a> {
             sequences_per_second: seen as f64 / train_seconds.max(1e-9),
             test,
             train_loss: Curve::read(run_dir, "train", "Loss"),
-            valid_accuracy_per_epoch: Curve::read(run_dir, "valid", "Accuracy").epoch_means(),
+            valid_accuracy_per_epoch: Curve::read(run_dir, "valid", DIGIT4_ACCURACY).epoch_means(),
             valid_loss_per_epoch: Curve::read(run_dir, "valid", "Loss").epoch_means(),
             train_accuracy,
         }
@@ -303,7 +305,7 @@ mod tests {
         let all = summary_of(&TrainConfig::new(DigitSeqConfig::new()));
         assert!(all.contains("| macro, all ten digits | 100.00% |"), "{all}");
         assert!(!all.contains("not trained"), "{all}");
-        assert!(all.contains("- feature norm: off\n"), "{all}");
+        assert!(all.contains("- feature norm: on\n"), "{all}");
 
         let one = summary_of(&TrainConfig::new(DigitSeqConfig::new()).with_only_digit(Some(4)));
         assert!(one.contains("| contains a 4 | 100.00% |"), "{one}");

@@ -19,6 +19,7 @@ use burn::train::{InferenceStep, Learner, SupervisedTraining, TrainOutput, Train
 use digitseq_model::{DigitSeqConfig, DigitSeqNet};
 
 use crate::augment::AugmentSpec;
+use crate::metrics::{ALL_DIGITS_ACCURACY, DIGIT4_ACCURACY, Named};
 use crate::mnist::Digits;
 use crate::sequences::{LengthSpec, SequenceBatch, SequenceBatcher, SequenceSet};
 
@@ -88,15 +89,6 @@ pub struct Trainee {
 }
 
 impl Trainee {
-    /// Logits of the whole sequence (the last step), `[batch, 10]`.
-    fn final_logits(&self, images: Tensor<4>) -> Tensor<2> {
-        let logits = self.net.forward(images);
-        let [batch, steps, digits] = logits.dims();
-        logits
-            .slice(s![.., steps - 1..steps, ..])
-            .reshape([batch, digits])
-    }
-
     /// The loss over the answers being trained (see `TrainConfig::only_digit`).
     fn loss(&self, logits: Tensor<2>, targets: Tensor<2, Int>, noise_rate: f64) -> Tensor<1> {
         match self.only_digit {
@@ -153,7 +145,7 @@ impl Adaptor<LossInput> for SequenceOutput {
     }
 }
 
-/// "Accuracy" is the reference's question, digit 4: a two-class view of its output.
+/// Digit 4's accuracy (the reference's question): a two-class view of its output.
 impl Adaptor<AccuracyInput> for SequenceOutput {
     fn adapt(&self) -> AccuracyInput {
         let [batch, _] = self.logits.dims();
@@ -169,7 +161,7 @@ impl Adaptor<AccuracyInput> for SequenceOutput {
     }
 }
 
-/// The Hamming score is the accuracy averaged over all ten digits.
+/// The Hamming score: the accuracy averaged over all ten digits.
 impl Adaptor<HammingScoreInput> for SequenceOutput {
     fn adapt(&self) -> HammingScoreInput {
         HammingScoreInput::new(self.logits.clone(), self.targets.clone())
@@ -181,7 +173,7 @@ impl TrainStep for Trainee {
     type Output = SequenceOutput;
 
     fn step(&self, batch: SequenceBatch) -> TrainOutput<SequenceOutput> {
-        let logits = self.final_logits(batch.images);
+        let logits = self.net.sequence_logits(batch.images);
         let loss = self.loss(logits.clone(), batch.noisy.clone(), self.noise_rate);
         let grads = loss.backward();
         TrainOutput::new(
@@ -202,7 +194,7 @@ impl InferenceStep for Trainee {
 
     /// Validation judges the answer against the true labels with plain cross-entropy.
     fn step(&self, batch: SequenceBatch) -> SequenceOutput {
-        let logits = self.final_logits(batch.images);
+        let logits = self.net.sequence_logits(batch.images);
         SequenceOutput {
             loss: self.loss(logits.clone(), batch.clean.clone(), 0.0),
             logits,
@@ -366,8 +358,14 @@ pub fn train(
     };
 
     let mut training = SupervisedTraining::new(run_dir, dataloader_train, dataloader_valid)
-        .metrics((AccuracyMetric::new(), LossMetric::new()))
-        .metrics((HammingScore::new().with_sigmoid(true),))
+        .metrics((
+            Named::new(DIGIT4_ACCURACY, AccuracyMetric::new()),
+            LossMetric::new(),
+        ))
+        .metrics((Named::new(
+            ALL_DIGITS_ACCURACY,
+            HammingScore::new().with_sigmoid(true),
+        ),))
         .metric_train_numeric(LearningRateMetric::new())
         .with_default_checkpointers()
         .num_epochs(config.epochs)
@@ -504,6 +502,11 @@ mod tests {
         );
         assert_eq!(last_checkpoint(run.path()), Some(3));
         assert!(run.path().join("config.json").is_file());
+        // The reports find both accuracies under the names they are logged with.
+        for metric in [DIGIT4_ACCURACY, ALL_DIGITS_ACCURACY] {
+            let accuracy = crate::report::Curve::read(run.path(), "valid", metric).epoch_means();
+            assert_eq!(accuracy.len(), 3, "{metric}: one value per epoch");
+        }
 
         // Resuming continues from the checkpoint instead of starting over.
         let more = config.with_epochs(4);

@@ -1,5 +1,7 @@
 //! Training with burn's `SupervisedTraining`: the network wrapped with its objective, the
 //! data loaders, metrics, checkpoints every epoch and resumption.
+//!
+//! (Long with its tests: the code is ~380 lines, the rest trains small runs for real.)
 
 use std::io::IsTerminal;
 use std::path::Path;

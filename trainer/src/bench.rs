@@ -148,6 +148,8 @@ pub fn bench(
         net: config.init(&train_device),
         noise_rate: 0.0,
         only_digit: None,
+        // The last step, as bench/torch_same_net.py trains.
+        every_step: false,
     };
     let images = |d: &Device| {
         Tensor::<4>::random(
@@ -172,6 +174,7 @@ pub fn bench(
             images: sequences.clone(),
             noisy: targets.clone(),
             clean: targets.clone(),
+            running: None,
         };
         let out = TrainStep::step(&model, batch);
         model = model

@@ -205,6 +205,10 @@ pub struct TrainArgs {
     /// from random weights often sits on its first plateau (docs/results.md).
     #[arg(long)]
     pub no_feature_norm: bool,
+    /// Train only the answer about the whole sequence (its last step), as the reference
+    /// does, not the running answer after every digit. Runs with --wsr > 0 always do.
+    #[arg(long)]
+    pub last_step_only: bool,
     #[arg(long, default_value_t = defaults().model.embed_dim)]
     pub embed_dim: usize,
     #[arg(long, default_value_t = defaults().model.lstm_hidden)]
@@ -271,6 +275,7 @@ impl TrainArgs {
             workers: self.workers,
             only_digit: self.only_digit.map(usize::from),
             init_from: self.init_from.as_ref().map(|p| p.display().to_string()),
+            every_step: !self.last_step_only,
             ..defaults
         }
     }
@@ -316,6 +321,7 @@ mod tests {
             "--no-feature-norm",
             "--only-digit=4",
             "--augment=on",
+            "--last-step-only",
         ]);
         assert_eq!((config.epochs, config.batch_size), (1, 8));
         assert_eq!((config.learning_rate, config.wsr), (0.01, 0.2));
@@ -325,5 +331,6 @@ mod tests {
         assert!(!config.model.feature_norm);
         assert_eq!(config.only_digit, Some(4));
         assert!(config.augment.is_some());
+        assert!(!config.every_step);
     }
 }

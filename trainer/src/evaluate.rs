@@ -1,5 +1,6 @@
 //! Honest evaluation on the fixed test set: digit-4 figures comparable with the reference,
-//! the same for every digit, their macro averages, and accuracy by sequence length.
+//! the same for every digit, their macro averages, accuracy by sequence length, and the
+//! running answer's accuracy at every position (what the page shows after each digit).
 
 use burn::prelude::*;
 use digitseq_model::DigitSeqNet;
@@ -96,6 +97,17 @@ pub struct LengthScore {
     pub accuracy: f64,
 }
 
+/// The running answer after `position` digits ("has d appeared so far?"), over every test
+/// sequence at least that long.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PositionScore {
+    pub position: usize,
+    pub sequences: usize,
+    pub digit4_accuracy: f64,
+    /// Mean over the ten digits.
+    pub all_digits_accuracy: f64,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TestReport {
     pub sequences: usize,
@@ -106,6 +118,21 @@ pub struct TestReport {
     pub macro_f1: f64,
     /// Digit-4 accuracy for every length 3–30 (`PER_LENGTH` fixed sequences each).
     pub by_length: Vec<LengthScore>,
+    /// The running answer at every position of the fixed test set's sequences.
+    #[serde(default)]
+    pub by_position: Vec<PositionScore>,
+}
+
+impl TestReport {
+    /// The running answer's worst digit-4 accuracy over positions with at least `min`
+    /// sequences (position, accuracy).
+    pub fn worst_position(&self, min: usize) -> Option<(usize, f64)> {
+        self.by_position
+            .iter()
+            .filter(|p| p.sequences >= min)
+            .map(|p| (p.position, p.digit4_accuracy))
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+    }
 }
 
 /// Accumulates answers, then summarises them.
@@ -114,6 +141,8 @@ pub struct Tally {
     digits: Vec<Confusion>,
     /// Per length: confusion of the reference digit.
     lengths: std::collections::BTreeMap<usize, Confusion>,
+    /// Per position (index 0 = after the first digit): each digit's confusion.
+    positions: Vec<Vec<Confusion>>,
 }
 
 impl Tally {
@@ -121,6 +150,25 @@ impl Tally {
         Self {
             digits: vec![Confusion::default(); NUM_DIGITS],
             lengths: Default::default(),
+            positions: Vec::new(),
+        }
+    }
+
+    /// The running answers of sequences of length `len`: `probs` is `[sequences × len × 10]`
+    /// (every step), `digits` the sequences' digits, `[sequences × len]`.
+    pub fn add_running(&mut self, len: usize, probs: &[f32], digits: &[u8]) {
+        if self.positions.len() < len {
+            self.positions
+                .resize(len, vec![Confusion::default(); NUM_DIGITS]);
+        }
+        for (steps, sequence) in probs.chunks(len * NUM_DIGITS).zip(digits.chunks(len)) {
+            let mut seen = [false; NUM_DIGITS];
+            for (t, (p, &digit)) in steps.chunks(NUM_DIGITS).zip(sequence).enumerate() {
+                seen[digit as usize] = true;
+                for d in 0..NUM_DIGITS {
+                    self.positions[t][d].add(p[d] > 0.5, seen[d]);
+                }
+            }
         }
     }
 
@@ -159,17 +207,39 @@ impl Tally {
                     accuracy: c.accuracy(),
                 })
                 .collect(),
+            by_position: self
+                .positions
+                .iter()
+                .enumerate()
+                .map(|(t, digits)| PositionScore {
+                    position: t + 1,
+                    sequences: digits[0].total(),
+                    digit4_accuracy: digits[REFERENCE_DIGIT].accuracy(),
+                    all_digits_accuracy: digits.iter().map(Confusion::accuracy).sum::<f64>()
+                        / NUM_DIGITS as f64,
+                })
+                .collect(),
             per_digit,
         }
     }
 }
 
-/// Probabilities `[size × 10]` of the whole sequences of one batch.
+/// Probabilities `[size × steps × 10]` after every step of one batch's sequences.
 pub fn predict(net: &DigitSeqNet, images: Tensor<4>) -> Vec<f32> {
-    net.sequence_probabilities(images)
+    net.probabilities(images)
         .into_data()
-    .try_to_vec::<f32>()
-    .expect("f32 output")
+        .try_to_vec::<f32>()
+        .expect("f32 output")
+}
+
+/// The last step's rows of `[size × len × 10]` probabilities: the answers about the whole
+/// sequences, `[size × 10]`.
+fn last_steps(probs: &[f32], len: usize) -> Vec<f32> {
+    probs
+        .chunks(len * NUM_DIGITS)
+        .flat_map(|steps| &steps[(len - 1) * NUM_DIGITS..])
+        .copied()
+        .collect()
 }
 
 fn tally(net: &DigitSeqNet, set: &SequenceSet, device: &Device, tally: &mut Tally) {
@@ -179,9 +249,14 @@ fn tally(net: &DigitSeqNet, set: &SequenceSet, device: &Device, tally: &mut Tall
     for index in 0..set.batches {
         let raw = set.batch(index);
         let batch = batcher.tensors(&raw, device);
-        tally.add(raw.len, &predict(net, batch.images), &raw.clean);
+        let probs = predict(net, batch.images);
+        tally.add(raw.len, &last_steps(&probs, raw.len), &raw.clean);
+        tally.add_running(raw.len, &probs, &raw.digits);
     }
 }
+
+/// Positions reached by fewer test sequences than this are too few to rank.
+pub const MIN_POSITION_SEQUENCES: usize = 100;
 
 /// Sequences of each length from 3 to 30 in the length study.
 pub const PER_LENGTH: usize = 200;
@@ -252,6 +327,12 @@ pub fn eval(weights_dir: &Path, data_dir: &Path, device: DeviceChoice) -> anyhow
         100.0 * report.macro_accuracy,
         report.macro_f1,
     );
+    if let Some((position, accuracy)) = report.worst_position(MIN_POSITION_SEQUENCES) {
+        println!(
+            "running answer: digit 4 at every position ≥ {:.2}% (worst after {position} digits)",
+            100.0 * accuracy
+        );
+    }
     println!("{}", serde_json::to_string_pretty(&report)?);
     Ok(())
 }

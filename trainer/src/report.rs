@@ -140,7 +140,7 @@ impl<'a> RunMetrics<'a> {
              - device: {}\n- epochs: {}, {} sequences each, batch {}, lr {}, seed {}\n\
              - weak supervision rate: {} (noise-corrected loss: {})\n\
              - augmentation: {}; started from: {}; answers trained: {}\n\
-             - feature norm: {}\n\
+             - feature norm: {}; trained on: {}\n\
              - training time: {:.0} s ({:.0} sequences/s)\n\n\
              ## Fixed test set ({} sequences)\n\n\
              | question | accuracy | precision | recall | F1 |\n|---|---|---|---|---|\n\
@@ -162,6 +162,11 @@ impl<'a> RunMetrics<'a> {
             c.only_digit
                 .map_or("all ten digits".to_string(), |d| format!("digit {d} only")),
             if c.model.feature_norm { "on" } else { "off" },
+            if c.trains_every_step() {
+                "the answer after every digit"
+            } else {
+                "the sequence's answer (last step)"
+            },
             self.train_seconds,
             self.sequences_per_second,
             t.sequences,
@@ -179,6 +184,19 @@ impl<'a> RunMetrics<'a> {
                 l.length,
                 l.sequences,
                 100.0 * l.accuracy
+            );
+        }
+        s += "\n## The running answer, after each digit\n\n\
+              \"Has d appeared so far?\" after the first t digits of the fixed test set's \
+              sequences (those at least t long).\n\n\
+              | position | sequences | digit 4 | all ten digits |\n|---|---|---|---|\n";
+        for p in &t.by_position {
+            s += &format!(
+                "| {} | {} | {:.2}% | {:.2}% |\n",
+                p.position,
+                p.sequences,
+                100.0 * p.digit4_accuracy,
+                100.0 * p.all_digits_accuracy
             );
         }
         s += "\n## Every digit\n\n| digit | accuracy | F1 | share of sequences containing it |\n|---|---|---|---|\n";
@@ -305,7 +323,10 @@ mod tests {
         let all = summary_of(&TrainConfig::new(DigitSeqConfig::new()));
         assert!(all.contains("| macro, all ten digits | 100.00% |"), "{all}");
         assert!(!all.contains("not trained"), "{all}");
-        assert!(all.contains("- feature norm: on\n"), "{all}");
+        assert!(
+            all.contains("- feature norm: on; trained on: the answer after every digit\n"),
+            "{all}"
+        );
 
         let one = summary_of(&TrainConfig::new(DigitSeqConfig::new()).with_only_digit(Some(4)));
         assert!(one.contains("| contains a 4 | 100.00% |"), "{one}");

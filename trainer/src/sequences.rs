@@ -222,6 +222,9 @@ pub struct SequenceBatch {
     pub noisy: Tensor<2, Int>,
     /// True labels, `[size, 10]`.
     pub clean: Tensor<2, Int>,
+    /// True labels of every prefix, `[size, len, 10]`: has digit d appeared among the first
+    /// t + 1 digits? (`None` where nothing trains on them, e.g. the benchmark.)
+    pub running: Option<Tensor<3, Int>>,
 }
 
 /// Turns a drawn batch into tensors; runs on the data loader's worker threads.
@@ -273,8 +276,25 @@ impl SequenceBatcher {
             ),
             noisy: labels(&raw.noisy),
             clean: labels(&raw.clean),
+            running: Some(Tensor::from_data(
+                TensorData::new(running_labels(raw), [raw.size, raw.len, NUM_DIGITS]),
+                device,
+            )),
         }
     }
+}
+
+/// `[size × len × 10]`: after each digit of each sequence, which digits have appeared.
+fn running_labels(raw: &RawBatch) -> Vec<i64> {
+    let mut labels = Vec::with_capacity(raw.size * raw.len * NUM_DIGITS);
+    for sequence in raw.digits.chunks(raw.len) {
+        let mut seen = [0i64; NUM_DIGITS];
+        for &digit in sequence {
+            seen[digit as usize] = 1;
+            labels.extend_from_slice(&seen);
+        }
+    }
+    labels
 }
 
 impl Batcher<RawBatch, SequenceBatch> for SequenceBatcher {
@@ -430,5 +450,26 @@ mod tests {
         let second = raw.indices[1] as usize;
         assert_eq!(pixels[784 + 5], set.digits.image(second)[5] as f32 / 255.0);
         assert!(pixels.iter().all(|p| (0.0..=1.0).contains(p)));
+    }
+
+    #[test]
+    fn running_labels_say_which_digits_appeared_so_far_and_end_on_the_sequence_label() {
+        let set = set(0.3, 11);
+        let raw = set.batch(2);
+        let running = running_labels(&raw);
+        assert_eq!(running.len(), raw.size * raw.len * NUM_DIGITS);
+        for (i, sequence) in raw.digits.chunks(raw.len).enumerate() {
+            for t in 0..raw.len {
+                let row = &running[(i * raw.len + t) * NUM_DIGITS..][..NUM_DIGITS];
+                for d in 0..NUM_DIGITS {
+                    let seen = sequence[..=t].contains(&(d as u8));
+                    assert_eq!(row[d] == 1, seen, "sequence {i}, step {t}, digit {d}");
+                }
+            }
+            // The last step's are the clean sequence labels, never the flipped ones.
+            let last = &running[(i * raw.len + raw.len - 1) * NUM_DIGITS..][..NUM_DIGITS];
+            let clean = &raw.clean[i * NUM_DIGITS..][..NUM_DIGITS];
+            assert!(last.iter().zip(clean).all(|(&r, &c)| (r == 1) == c));
+        }
     }
 }

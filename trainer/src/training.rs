@@ -18,6 +18,7 @@ use burn::train::metric::{
     LearningRateMetric, LossInput, LossMetric,
 };
 use burn::train::{InferenceStep, Learner, SupervisedTraining, TrainOutput, TrainStep};
+use digitseq_model::network::last_step;
 use digitseq_model::{DigitSeqConfig, DigitSeqNet};
 
 use crate::augment::AugmentSpec;
@@ -78,6 +79,19 @@ pub struct TrainConfig {
     /// shared ones may not; the other nine outputs stay untrained.
     #[config(default = "None")]
     pub only_digit: Option<usize>,
+    /// Train the answer after every digit ("has d appeared among the first t digits?"), the
+    /// running answer the page shows, not only the last. Needs the labels of every prefix, so
+    /// weakly supervised runs (wsr > 0) train the sequence's label alone, the one flipped, as
+    /// the reference does.
+    #[config(default = true)]
+    pub every_step: bool,
+}
+
+impl TrainConfig {
+    /// Whether this run trains every step's answer (see `every_step`).
+    pub fn trains_every_step(&self) -> bool {
+        self.every_step && self.wsr == 0.0
+    }
 }
 
 /// The network plus its training objective.
@@ -88,6 +102,8 @@ pub struct Trainee {
     pub noise_rate: f64,
     /// The one digit whose answer the loss covers (None: all ten).
     pub only_digit: Option<usize>,
+    /// Train every step's answer against the running labels, not only the last.
+    pub every_step: bool,
 }
 
 impl Trainee {
@@ -175,8 +191,23 @@ impl TrainStep for Trainee {
     type Output = SequenceOutput;
 
     fn step(&self, batch: SequenceBatch) -> TrainOutput<SequenceOutput> {
-        let logits = self.net.sequence_logits(batch.images);
-        let loss = self.loss(logits.clone(), batch.noisy.clone(), self.noise_rate);
+        let (logits, loss) = match (self.every_step, batch.running) {
+            (true, Some(running)) => {
+                let per_step = self.net.forward(batch.images);
+                let [size, len, digits] = per_step.dims();
+                let loss = self.loss(
+                    per_step.clone().reshape([size * len, digits]),
+                    running.reshape([size * len, digits]),
+                    0.0,
+                );
+                (last_step(per_step), loss)
+            }
+            _ => {
+                let logits = self.net.sequence_logits(batch.images);
+                let loss = self.loss(logits.clone(), batch.noisy.clone(), self.noise_rate);
+                (logits, loss)
+            }
+        };
         let grads = loss.backward();
         TrainOutput::new(
             self,
@@ -228,6 +259,12 @@ pub fn saved_config(run_dir: &Path) -> anyhow::Result<TrainConfig> {
     let mut value: serde_json::Value = serde_json::from_str(&text)?;
     if let Some(model) = value.get_mut("model") {
         DigitSeqConfig::upgrade_saved(model);
+    }
+    // Runs saved before `every_step` existed trained the last step only.
+    if let Some(fields) = value.as_object_mut() {
+        fields
+            .entry("every_step")
+            .or_insert(serde_json::Value::Bool(false));
     }
     Ok(serde_json::from_value(value)?)
 }
@@ -357,6 +394,7 @@ pub fn train(
             0.0
         },
         only_digit: config.only_digit,
+        every_step: config.trains_every_step(),
     };
 
     let mut training = SupervisedTraining::new(run_dir, dataloader_train, dataloader_valid)
@@ -407,6 +445,7 @@ mod tests {
             net: DigitSeqConfig::new().with_lstm_hidden(8).init(&device),
             noise_rate: 0.0,
             only_digit,
+            every_step: false,
         };
         let targets = Tensor::<2, Int>::from_ints([[1, 0, 1, 0, 1, 0, 1, 0, 1, 0]], &device);
         let logits = |wrong_elsewhere: f32| {
@@ -434,7 +473,7 @@ mod tests {
     }
 
     #[test]
-    fn a_run_saved_before_the_feature_norm_resumes_without_it() {
+    fn a_run_saved_before_the_feature_norm_and_every_step_resumes_without_them() {
         let run = tempfile::tempdir().unwrap();
         let config = TrainConfig::new(DigitSeqConfig::new().with_feature_norm(true)).with_seed(7);
         config.save(run.path().join("config.json")).unwrap();
@@ -443,9 +482,11 @@ mod tests {
         // As written before the field existed.
         let mut old: serde_json::Value = serde_json::to_value(&config).unwrap();
         old["model"].as_object_mut().unwrap().remove("feature_norm");
+        old.as_object_mut().unwrap().remove("every_step");
         std::fs::write(run.path().join("config.json"), old.to_string()).unwrap();
         let saved = saved_config(run.path()).unwrap();
         assert!(!saved.model.feature_norm);
+        assert!(!saved.every_step, "trained on the last step");
         assert_eq!(saved.seed, 7);
 
         std::fs::write(run.path().join("config.json"), "{").unwrap();

@@ -66,12 +66,15 @@ fn one_step(
         net: copy_to(net.clone(), config, &train_device),
         noise_rate: 0.0,
         only_digit: None,
+        // The sequence labels only: the network's gradients are what is compared.
+        every_step: false,
     };
     let targets = Tensor::<2, Int>::from_data(targets.clone(), &train_device);
     let batch = SequenceBatch {
         images: Tensor::from_data(pixels.clone(), &train_device),
         noisy: targets.clone(),
         clean: targets,
+        running: None,
     };
     let out = TrainStep::step(&trainee, batch);
     let mut collect = CollectGradients {

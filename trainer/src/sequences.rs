@@ -461,9 +461,9 @@ mod tests {
         for (i, sequence) in raw.digits.chunks(raw.len).enumerate() {
             for t in 0..raw.len {
                 let row = &running[(i * raw.len + t) * NUM_DIGITS..][..NUM_DIGITS];
-                for d in 0..NUM_DIGITS {
+                for (d, &label) in row.iter().enumerate() {
                     let seen = sequence[..=t].contains(&(d as u8));
-                    assert_eq!(row[d] == 1, seen, "sequence {i}, step {t}, digit {d}");
+                    assert_eq!(label == 1, seen, "sequence {i}, step {t}, digit {d}");
                 }
             }
             // The last step's are the clean sequence labels, never the flipped ones.

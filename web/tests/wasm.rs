@@ -4,7 +4,6 @@
 #![cfg(target_arch = "wasm32")]
 
 use burn::prelude::*;
-use burn::tensor::activation::sigmoid;
 use digitseq_model::DigitSeqConfig;
 use digitseq_model::preprocess::{
     Point, SegmentOptions, Stroke, centre_of_mass, digits_from_strokes,
@@ -31,7 +30,8 @@ async fn probabilities_of(manifest: &str, weights: Vec<u8>, device: &Device) -> 
     let samples = Samples::decode(SAMPLES).unwrap();
     let pixels: Vec<f32> = SEQUENCE.iter().flat_map(|&i| samples.image(i)).collect();
     let x = Tensor::<4>::from_data(TensorData::new(pixels, [1, SEQUENCE.len(), 28, 28]), device);
-    let probs = sigmoid(net.forward(x))
+    let probs = net
+        .probabilities(x)
         .into_data_async()
         .await
         .unwrap()

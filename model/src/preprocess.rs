@@ -32,7 +32,8 @@ pub struct Bounds {
 }
 
 impl Bounds {
-    fn of_points<'a>(points: impl IntoIterator<Item = &'a Point>) -> Option<Self> {
+    /// The extent of `points`; `None` without any.
+    pub fn of_points<'a>(points: impl IntoIterator<Item = &'a Point>) -> Option<Self> {
         points.into_iter().fold(None, |b, p| {
             Some(match b {
                 None => Bounds {

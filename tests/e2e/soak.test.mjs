@@ -1,7 +1,7 @@
 // The page under load: 1,000 rows written through the API back to back on the CPU, 100 on
 // WebGPU (SwiftShader), 100 drawn with the mouse, and a 60-second scribble of 500 strokes
 // into 40 digits. Memory stays flat, latency does not drift, no console errors, no long
-// frames while drawing. Figures go to artifacts/soak-report.json.
+// tasks while drawing. Figures go to artifacts/soak-report.json.
 //
 // `npm test` runs a quarter of every count (SOAK_SCALE=0.25) to keep CI short; `npm run soak`
 // runs the full counts, which the figures in docs/reliability.md come from.
@@ -162,19 +162,24 @@ test('CPU: 100 rows drawn with the mouse, memory steady, every row read', async 
   await context.close();
 });
 
-// Full soak only: on this machine the page falls behind from a few hundred strokes on the pad
-// (Chromium busy for minutes), an open item (docs/reliability.md).
-test('a 60-second scribble: 500 strokes into 40 digits, no frame over 50 ms, still answers',
-  { skip: SCALE < 1 && 'the full soak only (npm run soak): the page cannot keep up yet' }, async () => {
+// Responsiveness is the page's own work: no task on its main thread over 50 ms while the pen
+// moves (the Long Tasks API). Frame lengths are reported too, but not asserted: in headless
+// Chromium on SwiftShader the compositor alone drops frames (an idle page here shows frames
+// of 83 ms, drawing one stroke on an empty pad 130–200 ms, with no long task at all).
+test('a 60-second scribble: 500 strokes into 40 digits, no long task, still answers', async () => {
   const { context, page } = await openPage(browser, server.url, 'cpu');
   await waitReady(page);
   const { box } = await padGeometry(page);
   const strokes = count(500);
   const digits = 40;
   const seconds = 60 * Math.min(1, SCALE);
-  // Frame lengths while drawing, from requestAnimationFrame.
+  // Frame lengths (requestAnimationFrame) and long tasks while drawing.
   await page.evaluate(() => {
     window.__frames = [];
+    window.__longTasks = [];
+    new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) window.__longTasks.push(entry.duration);
+    }).observe({ type: 'longtask' });
     let last = performance.now();
     const tick = (t) => {
       window.__frames.push(t - last);
@@ -207,7 +212,10 @@ test('a 60-second scribble: 500 strokes into 40 digits, no frame over 50 ms, sti
     if (Date.now() < due) await new Promise((r) => setTimeout(r, due - Date.now()));
   }
   await settle(page);
-  const frames = await page.evaluate(() => { window.__stopFrames = true; return window.__frames; });
+  const { frames, longTasks } = await page.evaluate(() => {
+    window.__stopFrames = true;
+    return { frames: window.__frames, longTasks: window.__longTasks };
+  });
   const shown = await page.evaluate(() => ({
     digits: window.digitseq.digits,
     note: document.getElementById('note').textContent,
@@ -215,13 +223,15 @@ test('a 60-second scribble: 500 strokes into 40 digits, no frame over 50 ms, sti
   }));
   report.scribble = {
     strokes, digits: shown.digits, seconds: round((Date.now() - t0) / 1000), frames: frames.length,
-    longestFrameMs: round(Math.max(...frames)), p99FrameMs: round(quantile(frames, 0.99)),
+    medianFrameMs: round(median(frames)), p99FrameMs: round(quantile(frames, 0.99)),
+    longestFrameMs: round(Math.max(...frames)),
+    longTasks: longTasks.length, longestTaskMs: round(Math.max(0, ...longTasks)),
   };
   const said = JSON.stringify(report.scribble);
   assert.equal(shown.digits, digits, said);
   assert.match(shown.note, /trained on sequences of 3–30/);
   assert.notEqual(shown.probability, undefined);
-  assert.ok(Math.max(...frames) <= 50, `a frame over 50 ms while drawing: ${said}`);
+  assert.deepEqual(longTasks, [], `a task over 50 ms while drawing: ${said}`);
   assert.deepEqual(errors(page), []);
   await context.close();
 });

@@ -21,6 +21,7 @@ mod assets;
 mod backends;
 #[cfg(target_arch = "wasm32")]
 mod browser;
+mod canvas;
 #[cfg(target_arch = "wasm32")]
 mod controls;
 #[cfg(target_arch = "wasm32")]

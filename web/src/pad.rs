@@ -2,12 +2,12 @@
 //! (see `geometry`) and redrawn crisply at the screen's pixel density; or a row of sample
 //! MNIST digits shown as bitmaps. The page owns it and passes it the events (`handle`).
 
-use digitseq_model::IMAGE_SIDE;
 use digitseq_model::preprocess::{Bounds, Point, Stroke};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::{Clamped, JsCast};
-use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData, PointerEvent};
+use wasm_bindgen::JsCast;
+use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, PointerEvent};
 
+use crate::canvas;
 use crate::geometry::{self, Cell, INK_WIDTH, MIN_POINT_STEP, View};
 
 /// What the page is told after the pad changed.
@@ -47,6 +47,7 @@ pub struct SampleRow {
 }
 
 /// A box drawn behind one digit: where the page found it, and whether to highlight it.
+#[derive(PartialEq)]
 pub struct Mark {
     pub bounds: Bounds,
     pub highlight: bool,
@@ -55,6 +56,10 @@ pub struct Mark {
 pub struct Pad {
     canvas: HtmlCanvasElement,
     ctx: CanvasRenderingContext2d,
+    /// The strokes, drawn once onto a canvas of their own as they come: a frame is the marks,
+    /// the sample and one copy of this, so it costs the same with 5 strokes or 500.
+    ink: HtmlCanvasElement,
+    ink_ctx: CanvasRenderingContext2d,
     pub strokes: Vec<Stroke>,
     pub sample: Option<SampleRow>,
     marks: Vec<Mark>,
@@ -65,13 +70,14 @@ pub struct Pad {
 
 impl Pad {
     pub fn new(canvas: HtmlCanvasElement) -> Result<Self, JsValue> {
-        let ctx = canvas
-            .get_context("2d")?
-            .ok_or("canvas 2d unavailable")?
-            .dyn_into::<CanvasRenderingContext2d>()?;
+        let ctx = canvas::context(&canvas)?;
+        let ink = canvas::offscreen(1, 1)?;
+        let ink_ctx = canvas::context(&ink)?;
         let mut pad = Self {
             canvas,
             ctx,
+            ink,
+            ink_ctx,
             strokes: Vec::new(),
             sample: None,
             marks: Vec::new(),
@@ -104,6 +110,7 @@ impl Pad {
         self.sample = None;
         self.marks.clear();
         self.active_pointer = None;
+        self.repaint_ink();
         self.redraw();
     }
 
@@ -114,6 +121,7 @@ impl Pad {
         }
         self.active_pointer = None;
         self.marks.clear();
+        self.repaint_ink();
         self.redraw();
         true
     }
@@ -123,6 +131,7 @@ impl Pad {
         self.active_pointer = None;
         self.marks.clear();
         self.sample = Some(sample);
+        self.repaint_ink();
         self.redraw();
     }
 
@@ -132,12 +141,15 @@ impl Pad {
         self.active_pointer = None;
         self.marks.clear();
         self.strokes = strokes;
+        self.repaint_ink();
         self.redraw();
     }
 
     pub fn set_marks(&mut self, marks: Vec<Mark>) {
-        self.marks = marks;
-        self.redraw();
+        if self.marks != marks {
+            self.marks = marks;
+            self.redraw();
+        }
     }
 
     /// Where the sample digits sit, as bounds for marks: inset so that neighbouring marks,
@@ -169,9 +181,11 @@ impl Pad {
             (css_w * dpr).round().max(1.0) as u32,
             (css_h * dpr).round().max(1.0) as u32,
         );
-        if self.canvas.width() != w || self.canvas.height() != h {
-            self.canvas.set_width(w);
-            self.canvas.set_height(h);
+        for canvas in [&self.canvas, &self.ink] {
+            if canvas.width() != w || canvas.height() != h {
+                canvas.set_width(w);
+                canvas.set_height(h);
+            }
         }
         let right = self
             .strokes
@@ -180,10 +194,14 @@ impl Pad {
             .fold(0.0f32, |m, p| m.max(p.x + INK_WIDTH));
         self.view = View::fit(css_w as f32, css_h as f32, right);
         let scale = dpr * self.view.scale as f64;
-        let _ = self.ctx.set_transform(scale, 0.0, 0.0, scale, 0.0, 0.0);
+        for ctx in [&self.ctx, &self.ink_ctx] {
+            let _ = ctx.set_transform(scale, 0.0, 0.0, scale, 0.0, 0.0);
+        }
+        self.repaint_ink();
         self.redraw();
     }
 
+    /// Composes a frame: background, marks, the sample, the ink.
     pub fn redraw(&self) {
         let ctx = &self.ctx;
         let (w, h) = (self.view.width_units as f64, self.view.height_units as f64);
@@ -193,14 +211,40 @@ impl Pad {
         if let Some(sample) = &self.sample {
             self.draw_sample(sample);
         }
-        ctx.set_stroke_style_str("#111111");
-        ctx.set_fill_style_str("#111111");
-        ctx.set_line_width(INK_WIDTH as f64);
-        ctx.set_line_cap("round");
-        ctx.set_line_join("round");
+        // The ink canvas has the pad's pixel size: copied pixel for pixel.
+        ctx.save();
+        let _ = ctx.set_transform(1.0, 0.0, 0.0, 1.0, 0.0, 0.0);
+        let _ = ctx.draw_image_with_html_canvas_element(&self.ink, 0.0, 0.0);
+        ctx.restore();
+    }
+
+    /// Draws every stroke onto the ink canvas afresh (after anything but added ink).
+    fn repaint_ink(&self) {
+        let ctx = &self.ink_ctx;
+        ctx.save();
+        let _ = ctx.set_transform(1.0, 0.0, 0.0, 1.0, 0.0, 0.0);
+        ctx.clear_rect(0.0, 0.0, self.ink.width() as f64, self.ink.height() as f64);
+        ctx.restore();
+        canvas::set_ink_style(ctx);
         for stroke in &self.strokes {
-            draw_stroke(ctx, stroke);
+            canvas::draw_stroke(ctx, stroke);
         }
+    }
+
+    /// Draws the last stroke's points from `from` on (joined to the one before) onto the
+    /// ink canvas: the pen's new ink only.
+    fn ink_tail(&self, from: usize) {
+        let Some(stroke) = self.strokes.last() else {
+            return;
+        };
+        let ctx = &self.ink_ctx;
+        canvas::set_ink_style(ctx);
+        canvas::draw_stroke(
+            ctx,
+            &Stroke {
+                points: stroke.points[from.saturating_sub(1)..].to_vec(),
+            },
+        );
     }
 
     fn draw_marks(&self) {
@@ -232,7 +276,7 @@ impl Pad {
                     [v, v, v, 255]
                 })
                 .collect();
-            let Some(bitmap) = bitmap_canvas(&rgba) else {
+            let Some(bitmap) = canvas::bitmap(&rgba) else {
                 continue;
             };
             let _ = self.ctx.draw_image_with_html_canvas_element_and_dw_and_dh(
@@ -269,6 +313,7 @@ impl Pad {
         self.strokes.push(Stroke {
             points: vec![self.point(event)],
         });
+        self.ink_tail(0);
         self.redraw();
         Some(if dropped {
             PadChange::SampleDropped
@@ -310,6 +355,7 @@ impl Pad {
         if stroke.points.len() == before {
             return None;
         }
+        self.ink_tail(before);
         self.redraw();
         Some(PadChange::Drawing)
     }
@@ -324,76 +370,12 @@ impl Pad {
         // A stroke too small to be part of a digit is ignored by segmentation; dropping it
         // here too keeps Undo from "undoing" something invisible to the model.
         let speck = geometry::segment_options().min_stroke_extent;
-        if let Some(stroke) = self.strokes.last() {
-            let (lo, hi) = extent(stroke);
-            if hi.x - lo.x < speck && hi.y - lo.y < speck {
-                self.strokes.pop();
-                self.redraw();
-            }
+        let last = self.strokes.last().and_then(|s| Bounds::of_points(&s.points));
+        if last.is_some_and(|b| b.width() < speck && b.height() < speck) {
+            self.strokes.pop();
+            self.repaint_ink();
+            self.redraw();
         }
         Some(PadChange::StrokeEnded)
     }
-}
-
-fn extent(stroke: &Stroke) -> (Point, Point) {
-    stroke.points.iter().fold(
-        (
-            Point {
-                x: f32::INFINITY,
-                y: f32::INFINITY,
-            },
-            Point {
-                x: f32::NEG_INFINITY,
-                y: f32::NEG_INFINITY,
-            },
-        ),
-        |(lo, hi), p| {
-            (
-                Point {
-                    x: lo.x.min(p.x),
-                    y: lo.y.min(p.y),
-                },
-                Point {
-                    x: hi.x.max(p.x),
-                    y: hi.y.max(p.y),
-                },
-            )
-        },
-    )
-}
-
-fn draw_stroke(ctx: &CanvasRenderingContext2d, stroke: &Stroke) {
-    let Some(first) = stroke.points.first() else {
-        return;
-    };
-    if stroke.points.len() == 1 {
-        ctx.begin_path();
-        let _ = ctx.arc(
-            first.x as f64,
-            first.y as f64,
-            INK_WIDTH as f64 / 2.0,
-            0.0,
-            std::f64::consts::TAU,
-        );
-        ctx.fill();
-        return;
-    }
-    ctx.begin_path();
-    ctx.move_to(first.x as f64, first.y as f64);
-    for p in &stroke.points[1..] {
-        ctx.line_to(p.x as f64, p.y as f64);
-    }
-    ctx.stroke();
-}
-
-/// A 28×28 canvas holding `rgba`, to be drawn scaled elsewhere.
-fn bitmap_canvas(rgba: &[u8]) -> Option<HtmlCanvasElement> {
-    let document = web_sys::window()?.document()?;
-    let canvas: HtmlCanvasElement = document.create_element("canvas").ok()?.dyn_into().ok()?;
-    canvas.set_width(IMAGE_SIDE as u32);
-    canvas.set_height(IMAGE_SIDE as u32);
-    let ctx: CanvasRenderingContext2d = canvas.get_context("2d").ok()??.dyn_into().ok()?;
-    let data = ImageData::new_with_u8_clamped_array(Clamped(rgba), IMAGE_SIDE as u32).ok()?;
-    ctx.put_image_data(&data, 0.0, 0.0).ok()?;
-    Some(canvas)
 }

@@ -4,10 +4,11 @@
 use digitseq_model::IMAGE_SIDE;
 use digitseq_model::preprocess::Bounds;
 use wasm_bindgen::JsCast;
-use web_sys::{CanvasRenderingContext2d, Document, HtmlCanvasElement, ImageData};
+use web_sys::{Document, HtmlCanvasElement};
 
 use crate::answer::{Answer, Probabilities, answer, percent};
 use crate::ids;
+use crate::incremental::image_key;
 use crate::pad::{Mark, Pad};
 use crate::ui::{self, element};
 
@@ -179,8 +180,13 @@ fn new_crop(doc: &Document) -> Option<web_sys::Element> {
     Some(figure)
 }
 
-/// Paints intensities as MNIST shows them: ink light on dark, exactly the model's input.
+/// Paints intensities as MNIST shows them: ink light on dark, exactly the model's input. A
+/// crop already showing the same image is left alone (a reading repaints only what changed).
 fn paint_crop(canvas: &HtmlCanvasElement, image: &[f32]) {
+    let key = image_key(image).to_string();
+    if canvas.get_attribute("data-image").as_deref() == Some(key.as_str()) {
+        return;
+    }
     let rgba: Vec<u8> = image
         .iter()
         .flat_map(|&v| {
@@ -188,15 +194,7 @@ fn paint_crop(canvas: &HtmlCanvasElement, image: &[f32]) {
             [v, v, v, 255]
         })
         .collect();
-    let ctx = canvas
-        .get_context("2d")
-        .ok()
-        .flatten()
-        .and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok());
-    if let (Some(ctx), Ok(data)) = (
-        ctx,
-        ImageData::new_with_u8_clamped_array(wasm_bindgen::Clamped(&rgba), IMAGE_SIDE as u32),
-    ) {
-        let _ = ctx.put_image_data(&data, 0.0, 0.0);
+    if crate::canvas::put_pixels(canvas, &rgba).is_ok() {
+        let _ = canvas.set_attribute("data-image", &key);
     }
 }

@@ -119,7 +119,9 @@ impl DigitSeqNet {
 /// `[batch, steps, n]` → the last step's `[batch, n]`.
 pub fn last_step(per_step: Tensor<3>) -> Tensor<2> {
     let [batch, steps, n] = per_step.dims();
-    per_step.slice(s![.., steps - 1..steps, ..]).reshape([batch, n])
+    per_step
+        .slice(s![.., steps - 1..steps, ..])
+        .reshape([batch, n])
 }
 
 /// Each row shifted and scaled to zero mean and unit variance (a layer norm without learned

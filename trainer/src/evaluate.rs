@@ -10,10 +10,10 @@ use std::sync::Arc;
 
 use digitseq_model::samples::{SAMPLES_FILE, Samples};
 
-use crate::sequences::{LengthSpec, NUM_DIGITS, SequenceBatcher, SequenceSet, TEST_SEED};
 use crate::device::{self, DeviceChoice};
 use crate::export;
 use crate::mnist::{Digits, Split};
+use crate::sequences::{LengthSpec, NUM_DIGITS, SequenceBatcher, SequenceSet, TEST_SEED};
 use crate::training::REFERENCE_DIGIT;
 use digitseq_model::{MAX_TRAINED_LEN, MIN_TRAINED_LEN};
 

@@ -84,7 +84,12 @@ pub fn load(dir: &Path, device: &burn::prelude::Device) -> anyhow::Result<(Digit
 /// the fixed test set (all ten digits) than `macro_accuracy`, in which case they are kept and
 /// this run goes to `fallback`, beside the run (or replaces them anyway, with `force`).
 /// Weights that answer the page better are never silently replaced, nor is a run lost.
-pub fn destination(export_dir: &Path, fallback: &Path, macro_accuracy: f64, force: bool) -> PathBuf {
+pub fn destination(
+    export_dir: &Path,
+    fallback: &Path,
+    macro_accuracy: f64,
+    force: bool,
+) -> PathBuf {
     match better_exported(export_dir, macro_accuracy) {
         Some(existing) if force => {
             eprintln!(

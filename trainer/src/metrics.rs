@@ -3,8 +3,7 @@
 
 use burn::tensor::TensorReadError;
 use burn::train::metric::{
-    Metric, MetricAttributes, MetricMetadata, MetricName, Numeric, NumericEntry,
-    SerializedEntry,
+    Metric, MetricAttributes, MetricMetadata, MetricName, Numeric, NumericEntry, SerializedEntry,
 };
 
 /// Names of the logged metrics (also their log files' names, which the reports read).

@@ -144,4 +144,3 @@ pub fn sweep(args: &TrainArgs) -> anyhow::Result<()> {
     println!("{table}");
     Ok(())
 }
-

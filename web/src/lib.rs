@@ -9,10 +9,10 @@ pub mod geometry;
 pub mod incremental;
 pub mod inference;
 
-// The browser side, bottom up: `ids`, `browser`, `ui` (DOM primitives), `assets`, `gpu`,
-// `backends` (engines, WebGPU's check), `scheduler` (when to read), `pad`, `render`; then
-// `page` (the state and `dispatch`), and on top of it `controls`, `api` and `startup`,
-// which only send it actions.
+// The browser side, bottom up: `ids`, `browser`, `ui`, `canvas` (DOM and canvas primitives),
+// `assets`, `gpu`, `backends` (engines, WebGPU's check), `scheduler` (when to read), `pad`,
+// `render`; then `page` (the state and `dispatch`), and on top of it `controls`, `api` and
+// `startup`, which only send it actions.
 #[cfg(target_arch = "wasm32")]
 mod api;
 #[cfg(target_arch = "wasm32")]
@@ -21,6 +21,7 @@ mod assets;
 mod backends;
 #[cfg(target_arch = "wasm32")]
 mod browser;
+#[cfg(target_arch = "wasm32")]
 mod canvas;
 #[cfg(target_arch = "wasm32")]
 mod controls;

@@ -3,8 +3,8 @@
 //! MNIST digits shown as bitmaps. The page owns it and passes it the events (`handle`).
 
 use digitseq_model::preprocess::{Bounds, Point, Stroke};
-use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, PointerEvent};
 
 use crate::canvas;
@@ -370,7 +370,10 @@ impl Pad {
         // A stroke too small to be part of a digit is ignored by segmentation; dropping it
         // here too keeps Undo from "undoing" something invisible to the model.
         let speck = geometry::segment_options().min_stroke_extent;
-        let last = self.strokes.last().and_then(|s| Bounds::of_points(&s.points));
+        let last = self
+            .strokes
+            .last()
+            .and_then(|s| Bounds::of_points(&s.points));
         if last.is_some_and(|b| b.width() < speck && b.height() < speck) {
             self.strokes.pop();
             self.repaint_ink();

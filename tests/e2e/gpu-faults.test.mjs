@@ -1,9 +1,12 @@
 // WebGPU faults injected on SwiftShader: the page trusts WebGPU only after its answers match
-// the CPU's, and any later fault (a lost device, an error no call returns) moves it to the
-// CPU with the drawing kept; choosing WebGPU again opens a fresh device.
+// the CPU's, compares one reading in 20 with the CPU after that, and any later fault (a lost
+// device, an error no call returns, answers unlike the CPU's) moves it to the CPU with the
+// drawing kept; choosing WebGPU again opens a fresh device.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { serveDist, launch, openPage, waitReady, drawWithMouse, readAnswer, waitForCrops } from './harness.mjs';
+import {
+  serveDist, launch, openPage, waitReady, drawWithMouse, readAnswer, waitForCrops, nativeProbabilities,
+} from './harness.mjs';
 
 let server;
 let browser;
@@ -27,6 +30,35 @@ test('WebGPU whose answers differ from the CPU is refused at warm-up', async () 
   await drawWithMouse(page, [1, 4, 7]);
   await waitForCrops(page, 3);
   assert.equal(await page.locator('#error').isVisible(), false);
+  await context.close();
+});
+
+test('WebGPU that starts answering wrong after its check is caught by a spot check against the CPU', async () => {
+  const { context, page } = await openPage(browser, server.url, 'webgpu');
+  await waitReady(page);
+  assert.equal(await backendShown(page), 'webgpu');
+  assert.equal(await page.evaluate(() => window.digitseq.injectGpuFault('corrupt')), true);
+  // One reading of a new sample row; every 20th WebGPU reading is read again on the CPU.
+  const row = (i) => [i % 300, (i * 7 + 3) % 300, (i * 13 + 5) % 300];
+  const read = (indices) => page.evaluate(async (indices) => {
+    const before = window.digitseq.inferences;
+    window.digitseq.showSamples(indices);
+    await new Promise((resolve) => {
+      const check = () => (window.digitseq.inferences > before && document.body.dataset.busy !== 'true'
+        ? resolve() : setTimeout(check, 5));
+      check();
+    });
+  }, indices);
+  let readings = 0;
+  while ((await backendShown(page)) === 'webgpu' && readings < 30) await read(row(readings++));
+  assert.equal(await backendShown(page), 'cpu', `still on WebGPU after ${readings} readings`);
+  assert.ok(readings <= 21, `caught after ${readings} readings`);
+  assert.match(await notice(page), /drifted from the CPU/);
+  // What is shown is the CPU's answer to the row the check caught, not the altered one.
+  const shown = await page.evaluate(() => window.digitseq.probabilities);
+  const native = nativeProbabilities(row(readings - 1));
+  const worst = Math.max(...shown.flatMap((r, i) => r.map((p, d) => Math.abs(p - native[i][d]))));
+  assert.ok(worst < 1e-3, `shown answers differ from the native ones by ${worst}`);
   await context.close();
 });
 

@@ -8,8 +8,8 @@
 //!
 //! Actions: `showSamples([i, j, …])`, `setStrokes([[[x, y], …], …])`, `clear()`, `undo()`,
 //! `setTargetDigit(d)`, `setBackend("webgpu" | "cpu")`, `injectGpuFault("lose" |
-//! "validation")` (destroys the WebGPU device, or raises an error no call returns; false
-//! without a device) and `panicForTest()` (a deliberate Rust panic, to check that crashes are
+//! "validation" | "corrupt")` (destroys the WebGPU device, raises an error no call returns, or
+//! alters WebGPU's answers from now on; false without a device) and `panicForTest()` (a deliberate Rust panic, to check that crashes are
 //! reported in `#error`). `?gpuFault=corrupt` in the URL alters WebGPU's answers, which the
 //! warm-up check must catch.
 //!

@@ -18,6 +18,10 @@ use crate::inference::{Backend, Engine};
 const GPU_CHECK_TOLERANCE: f32 = 1e-3;
 /// Digits in that sequence (spread over samples.bin).
 const GPU_CHECK_DIGITS: usize = 10;
+/// After the warm-up check, every this many WebGPU readings one is read again on the CPU
+/// and compared: a device can start answering wrong later (one did here, once, after its
+/// check had passed). Costs one CPU reading in this many.
+const SPOT_CHECK_EVERY: u32 = 20;
 
 enum GpuState {
     /// None open: not tried yet, or the last one failed (kept to open a replacement).
@@ -38,8 +42,11 @@ struct Pool {
     gpu: GpuState,
     /// What WebGPU's check reads: shipped sample digits once they have loaded.
     check_images: Option<Vec<Vec<f32>>>,
-    /// `?gpuFault=corrupt`: alter WebGPU's answers (end-to-end tests of the check).
+    /// `?gpuFault=corrupt` or `injectGpuFault("corrupt")`: alter WebGPU's answers
+    /// (end-to-end tests of the checks).
     corrupt_gpu_for_test: bool,
+    /// WebGPU readings since the last comparison with the CPU.
+    since_check: u32,
 }
 
 impl Backends {
@@ -50,6 +57,7 @@ impl Backends {
             gpu: GpuState::Closed(None),
             check_images: None,
             corrupt_gpu_for_test,
+            since_check: 0,
         })))
     }
 
@@ -88,8 +96,49 @@ impl Backends {
             GpuState::Ready(gpu) => gpu.clone(),
             _ => return false,
         };
+        if fault == Fault::Corrupt {
+            self.0.borrow_mut().corrupt_gpu_for_test = true;
+        }
         gpu.inject(fault);
         true
+    }
+
+    /// WebGPU's answers as the page takes them: altered under the `corrupt` test fault.
+    pub fn gpu_answers(&self, mut probabilities: Vec<[f32; 10]>) -> Vec<[f32; 10]> {
+        if self.0.borrow().corrupt_gpu_for_test {
+            for row in &mut probabilities {
+                row.iter_mut().for_each(|p| *p = 1.0 - *p);
+            }
+        }
+        probabilities
+    }
+
+    /// Counts a WebGPU reading of `images` that answered `got`; every `SPOT_CHECK_EVERY`th
+    /// is read again on the CPU, and an error says how far apart they were.
+    pub async fn spot_check(&self, images: &[&[f32]], got: &[[f32; 10]]) -> Result<(), String> {
+        {
+            let mut pool = self.0.borrow_mut();
+            pool.since_check += 1;
+            if pool.since_check < SPOT_CHECK_EVERY {
+                return Ok(());
+            }
+            pool.since_check = 0;
+        }
+        let expected = self.read_on_cpu(images).await?;
+        compare(&expected, got).map_err(|worst| {
+            format!("its answers drifted from the CPU's, by up to {worst:.3} on your digits")
+        })
+    }
+
+    /// `images` read on the CPU engine (made if there is none yet), which stays in the pool.
+    async fn read_on_cpu(&self, images: &[&[f32]]) -> Result<Vec<[f32; 10]>, String> {
+        let mut cpu = match self.take(Backend::Cpu) {
+            Some(engine) => engine,
+            None => self.new_engine(Device::flex(), Backend::Cpu).await?,
+        };
+        let read = cpu.read(images).await.map_err(|e| e.to_string());
+        self.put_back(cpu);
+        Ok(read?.probabilities)
     }
 
     /// Why WebGPU cannot be had in this browser, if it cannot.
@@ -159,40 +208,20 @@ impl Backends {
     async fn check_against_cpu(&self, gpu: &mut Engine) -> Result<(), String> {
         let images = self.0.borrow().check_images.clone().unwrap_or_else(bars);
         let images: Vec<&[f32]> = images.iter().map(Vec::as_slice).collect();
-        let mut cpu = match self.take(Backend::Cpu) {
-            Some(engine) => engine,
-            None => self.new_engine(Device::flex(), Backend::Cpu).await?,
-        };
-        let expected = cpu.read(&images).await.map_err(|e| e.to_string());
-        cpu.forget();
-        self.put_back(cpu);
-        let expected = expected?.probabilities;
-        let mut got = gpu
+        let expected = self.read_on_cpu(&images).await?;
+        let got = gpu
             .read(&images)
             .await
             .map_err(|e| format!("its check reading failed: {e}"))?
             .probabilities;
         gpu.forget();
-        if self.0.borrow().corrupt_gpu_for_test {
-            for row in &mut got {
-                row.iter_mut().for_each(|p| *p = 1.0 - *p);
-            }
-        }
+        let got = self.gpu_answers(got);
         if let Some(reason) = self.gpu_fault() {
             return Err(reason);
         }
-        let worst = expected
-            .iter()
-            .flatten()
-            .zip(got.iter().flatten())
-            .map(|(e, g)| (e - g).abs())
-            .fold(0.0f32, f32::max);
-        if expected.len() != got.len() || worst.is_nan() || worst > GPU_CHECK_TOLERANCE {
-            return Err(format!(
-                "its answers differ from the CPU's by up to {worst:.3} on a test sequence"
-            ));
-        }
-        Ok(())
+        compare(&expected, &got).map_err(|worst| {
+            format!("its answers differ from the CPU's by up to {worst:.3} on a test sequence")
+        })
     }
 
     async fn gpu_device(&self) -> Result<Device, String> {
@@ -231,6 +260,20 @@ impl Backends {
 
 /// The check's digits without samples (they failed to load): bars at different heights
 /// still exercise every layer.
+/// `Err(the largest difference)` unless `got` is `expected` within `GPU_CHECK_TOLERANCE`.
+fn compare(expected: &[[f32; 10]], got: &[[f32; 10]]) -> Result<(), f32> {
+    let worst = expected
+        .iter()
+        .flatten()
+        .zip(got.iter().flatten())
+        .map(|(e, g)| (e - g).abs())
+        .fold(0.0f32, f32::max);
+    if expected.len() != got.len() || worst.is_nan() || worst > GPU_CHECK_TOLERANCE {
+        return Err(worst);
+    }
+    Ok(())
+}
+
 fn bars() -> Vec<Vec<f32>> {
     (0..GPU_CHECK_DIGITS)
         .map(|d| {

@@ -16,6 +16,9 @@ pub enum Fault {
     Lose,
     /// An invalid command is submitted: a validation error that no call returns.
     Validation,
+    /// From now on WebGPU's answers are altered, as by a driver that computes wrong results
+    /// without any error: only comparing with the CPU can tell (`Backends` applies it).
+    Corrupt,
 }
 
 impl Fault {
@@ -23,6 +26,7 @@ impl Fault {
         match name {
             "lose" => Some(Fault::Lose),
             "validation" => Some(Fault::Validation),
+            "corrupt" => Some(Fault::Corrupt),
             _ => None,
         }
     }
@@ -90,6 +94,8 @@ impl Gpu {
     pub fn inject(&self, fault: Fault) {
         match fault {
             Fault::Lose => self.handle.destroy(),
+            // Not a fault of the device: the answers are altered above it.
+            Fault::Corrupt => {}
             Fault::Validation => {
                 // MAP_READ may only be combined with COPY_DST: an invalid buffer.
                 let _ = self.handle.create_buffer(&wgpu::BufferDescriptor {

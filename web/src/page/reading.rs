@@ -43,10 +43,21 @@ impl Reader for Page {
         let result = engine.read(&images).await;
         let ms = now() - started;
         let backend = engine.backend;
-        // A lost device or an error no call returned: this reading cannot be trusted.
-        let result = match self.backends.gpu_fault() {
-            Some(reason) if backend == Backend::WebGpu => Err(reason),
-            _ => result.map_err(|e| e.to_string()),
+        // A lost device, an error no call returned, or answers unlike the CPU's: this
+        // reading cannot be trusted.
+        let result = match (backend, self.backends.gpu_fault()) {
+            (Backend::WebGpu, Some(reason)) => Err(reason),
+            (Backend::WebGpu, None) => match result {
+                Ok(mut reading) => {
+                    reading.probabilities = self.backends.gpu_answers(reading.probabilities);
+                    self.backends
+                        .spot_check(&images, &reading.probabilities)
+                        .await
+                        .map(|()| reading)
+                }
+                Err(e) => Err(format!("it failed while reading: {e}")),
+            },
+            (Backend::Cpu, _) => result.map_err(|e| e.to_string()),
         };
         match result {
             Ok(reading) => {
@@ -64,10 +75,7 @@ impl Reader for Page {
             // is often the first sign of a lost device: let its handler speak first.
             Err(e) if backend == Backend::WebGpu => {
                 browser::sleep(0.0).await;
-                let reason = self
-                    .backends
-                    .gpu_fault()
-                    .unwrap_or(format!("it failed while reading: {e}"));
+                let reason = self.backends.gpu_fault().unwrap_or(e);
                 self.webgpu_failed(&reason, true);
                 self.request_reading();
             }

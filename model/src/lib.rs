@@ -11,6 +11,7 @@ pub mod lstm;
 pub mod network;
 pub mod preprocess;
 pub mod samples;
+pub mod segment;
 pub mod weights;
 
 pub use config::DigitSeqConfig;

@@ -1,12 +1,11 @@
 //! From pen strokes to what the network reads: strokes are grouped into digits left to
-//! right, and each digit is drawn as MNIST was made: fitted into a 20×20 box keeping its
+//! right (`segment`), and each digit is drawn as MNIST was made: fitted into a 20×20 box keeping its
 //! aspect ratio, anti-aliased, and placed in the 28×28 field so that its centre of mass
 //! sits where MNIST's does.
-//!
-//! (Long with its tests: the code is ~330 lines, the rest checks it stroke case by case.)
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::segment::{SegmentOptions, segment};
 use crate::{IMAGE_PIXELS, IMAGE_SIDE};
 
 /// A point in pad coordinates (CSS pixels, y down).
@@ -52,7 +51,7 @@ impl Bounds {
         })
     }
 
-    fn union(self, other: Self) -> Self {
+    pub fn union(self, other: Self) -> Self {
         Bounds {
             min_x: self.min_x.min(other.min_x),
             min_y: self.min_y.min(other.min_y),
@@ -82,26 +81,6 @@ pub const STROKE_WIDTH: f32 = 2.2;
 /// Sub-pixels per pixel side used for anti-aliasing.
 const SUPERSAMPLE: usize = 4;
 
-/// How strokes are grouped into digits.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct SegmentOptions {
-    /// Strokes whose extent is smaller than this (pad pixels) on both axes are specks:
-    /// stray taps, ignored.
-    pub min_stroke_extent: f32,
-    /// Horizontal gap (pad pixels) below which two pieces of ink still count as touching.
-    pub join_gap: f32,
-}
-
-impl SegmentOptions {
-    /// Sensible values for a pad `height` pixels tall, where a digit fills most of it.
-    pub fn for_pad_height(height: f32) -> Self {
-        Self {
-            min_stroke_extent: 0.04 * height,
-            join_gap: 0.0,
-        }
-    }
-}
-
 /// One digit found on the pad: which strokes make it, where it is, and its 28×28 image.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DrawnDigit {
@@ -109,38 +88,6 @@ pub struct DrawnDigit {
     pub bounds: Bounds,
     /// Row-major 28×28 intensities in [0, 1], ink = 1.
     pub image: Vec<f32>,
-}
-
-/// Groups strokes into digits, left to right: strokes whose horizontal extents overlap
-/// (or come within `join_gap`) belong to one digit; specks are dropped. Returns stroke
-/// indices per digit.
-pub fn segment(strokes: &[Stroke], options: &SegmentOptions) -> Vec<Vec<usize>> {
-    let mut spans: Vec<(usize, Bounds)> = strokes
-        .iter()
-        .enumerate()
-        .filter_map(|(i, s)| Some((i, Bounds::of_points(&s.points)?)))
-        .filter(|(_, b)| {
-            b.width() >= options.min_stroke_extent || b.height() >= options.min_stroke_extent
-        })
-        .collect();
-    spans.sort_by(|a, b| a.1.min_x.total_cmp(&b.1.min_x));
-    let mut groups: Vec<(Vec<usize>, f32)> = Vec::new();
-    for (index, bounds) in spans {
-        match groups.last_mut() {
-            Some((members, end)) if bounds.min_x <= *end + options.join_gap => {
-                members.push(index);
-                *end = end.max(bounds.max_x);
-            }
-            _ => groups.push((vec![index], bounds.max_x)),
-        }
-    }
-    groups
-        .into_iter()
-        .map(|(mut members, _)| {
-            members.sort_unstable();
-            members
-        })
-        .collect()
 }
 
 /// Coordinates (pad pixels) beyond this are not handwriting; clamped so that extents and
@@ -344,29 +291,7 @@ mod tests {
     }
 
     #[test]
-    fn overlapping_strokes_form_one_digit_and_digits_come_left_to_right() {
-        // A "4" in two strokes at x 100–140, a "1" at x 20, a "7" in two strokes at x 200–240.
-        let strokes = vec![
-            stroke(&[(110.0, 20.0), (100.0, 100.0), (140.0, 100.0)]),
-            stroke(&[(20.0, 20.0), (20.0, 180.0)]),
-            stroke(&[(130.0, 40.0), (130.0, 180.0)]),
-            stroke(&[(200.0, 20.0), (240.0, 20.0), (210.0, 180.0)]),
-            stroke(&[(205.0, 100.0), (235.0, 100.0)]),
-        ];
-        assert_eq!(
-            segment(&strokes, &options()),
-            vec![vec![1], vec![0, 2], vec![3, 4]]
-        );
-    }
-
-    #[test]
-    fn specks_and_empty_strokes_are_ignored() {
-        let strokes = vec![
-            stroke(&[(50.0, 50.0), (52.0, 51.0)]),
-            stroke(&[]),
-            stroke(&[(100.0, 20.0), (100.0, 180.0)]),
-        ];
-        assert_eq!(segment(&strokes, &options()), vec![vec![2]]);
+    fn no_strokes_no_digits() {
         assert!(digits_from_strokes(&[], &options()).is_empty());
     }
 

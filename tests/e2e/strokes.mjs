@@ -286,9 +286,11 @@ export function resample(points, step) {
 }
 
 /**
- * Groups digits the way the page's segmentation does (model/src/preprocess.rs `segment`):
+ * Groups digits the way the page's segmentation does (model/src/segment.rs `segment`):
  * strokes sorted by left edge, joined while their horizontal extents overlap (join_gap 0),
- * strokes smaller than `minExtent` on both axes dropped. Returns the number of groups.
+ * strokes smaller than `minExtent` on both axes dropped. Returns the number of groups. (The
+ * page also joins a stroke that starts or ends on an earlier stroke's ink; the generator's
+ * gaps are wider than the ink, so that never joins two of its digits.)
  */
 export function segmentCount(strokes, minExtent) {
   const spans = strokes.map((s) => bounds([s]))

@@ -196,22 +196,31 @@ fn stamp_capsule(fine: &mut [bool], side: usize, a: Point, b: Point, radius: f32
     let ss = SUPERSAMPLE as f32;
     let lo = |v: f32| (((v - radius) * ss).floor().max(0.0)) as usize;
     let hi = |v: f32| (((v + radius) * ss).ceil().max(0.0) as usize).min(side);
-    let (dx, dy) = (b.x - a.x, b.y - a.y);
-    let length_sq = dx * dx + dy * dy;
     for sy in lo(a.y.min(b.y))..hi(a.y.max(b.y)) {
         for sx in lo(a.x.min(b.x))..hi(a.x.max(b.x)) {
-            let (px, py) = ((sx as f32 + 0.5) / ss, (sy as f32 + 0.5) / ss);
-            let t = if length_sq > 0.0 {
-                (((px - a.x) * dx + (py - a.y) * dy) / length_sq).clamp(0.0, 1.0)
-            } else {
-                0.0
+            let p = Point {
+                x: (sx as f32 + 0.5) / ss,
+                y: (sy as f32 + 0.5) / ss,
             };
-            let (ex, ey) = (px - (a.x + t * dx), py - (a.y + t * dy));
-            if ex * ex + ey * ey <= radius * radius {
+            if distance_sq_to_segment(p, a, b) <= radius * radius {
                 fine[sy * side + sx] = true;
             }
         }
     }
+}
+
+/// Squared distance from `p` to the segment a–b (a point if a = b).
+#[inline]
+pub(crate) fn distance_sq_to_segment(p: Point, a: Point, b: Point) -> f32 {
+    let (dx, dy) = (b.x - a.x, b.y - a.y);
+    let length_sq = dx * dx + dy * dy;
+    let t = if length_sq > 0.0 {
+        (((p.x - a.x) * dx + (p.y - a.y) * dy) / length_sq).clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    let (ex, ey) = (p.x - (a.x + t * dx), p.y - (a.y + t * dy));
+    ex * ex + ey * ey
 }
 
 /// Averages SUPERSAMPLE×SUPERSAMPLE blocks into 28×28 coverage values.

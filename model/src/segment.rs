@@ -9,7 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::preprocess::{Bounds, Point, Stroke};
+use crate::preprocess::{Bounds, Point, Stroke, distance_sq_to_segment};
 
 /// How strokes are grouped into digits.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -55,7 +55,7 @@ pub fn segment(strokes: &[Stroke], options: &SegmentOptions) -> Vec<Vec<usize>> 
             let (earlier, bounds) = (&strokes[kept[j].0], &kept[j].1);
             ends(next).any(|p| {
                 near_bounds(p, bounds, options.touch_distance)
-                    && distance_to_ink(p, earlier) <= options.touch_distance
+                    && distance_sq_to_ink(p, earlier) <= options.touch_distance.powi(2)
             })
         });
         if let Some(j) = touched {
@@ -120,23 +120,13 @@ fn near_bounds(p: &Point, b: &Bounds, distance: f32) -> bool {
         && p.y <= b.max_y + distance
 }
 
-/// Distance from `p` to the stroke's centre line.
-fn distance_to_ink(p: &Point, stroke: &Stroke) -> f32 {
-    let to_segment = |a: &Point, b: &Point| {
-        let (dx, dy) = (b.x - a.x, b.y - a.y);
-        let length_sq = dx * dx + dy * dy;
-        let t = if length_sq > 0.0 {
-            (((p.x - a.x) * dx + (p.y - a.y) * dy) / length_sq).clamp(0.0, 1.0)
-        } else {
-            0.0
-        };
-        (p.x - (a.x + t * dx)).hypot(p.y - (a.y + t * dy))
-    };
+/// Squared distance from `p` to the stroke's centre line.
+fn distance_sq_to_ink(p: &Point, stroke: &Stroke) -> f32 {
     match stroke.points.as_slice() {
-        [only] => to_segment(only, only),
+        [only] => distance_sq_to_segment(*p, *only, *only),
         points => points
             .windows(2)
-            .map(|w| to_segment(&w[0], &w[1]))
+            .map(|w| distance_sq_to_segment(*p, w[0], w[1]))
             .fold(f32::INFINITY, f32::min),
     }
 }

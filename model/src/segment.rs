@@ -217,4 +217,72 @@ mod tests {
         ];
         assert_eq!(segment(&strokes, &options()), vec![vec![2]]);
     }
+
+    /// A "4" in two strokes, a "1" and a "7" (bar, then stem from its end), `size` wide and
+    /// tall with its top left at (x, y); stroke counts 2, 1, 2.
+    fn four_one_seven(x: f32, y: f32, size: f32) -> Vec<Stroke> {
+        let at = |u: f32, v: f32| (x + u * size, y + v * size);
+        vec![
+            // 4: the open "L", then the stem crossing it.
+            stroke(&[at(0.3, 0.0), at(0.0, 0.6), at(0.8, 0.6)]),
+            stroke(&[at(0.6, 0.2), at(0.6, 1.0)]),
+            // 1, one size to the right.
+            stroke(&[at(1.9, 0.0), at(1.9, 1.0)]),
+            // 7, two sizes further.
+            stroke(&[at(2.6, 0.0), at(3.4, 0.0)]),
+            stroke(&[at(3.4, 0.02), at(2.9, 1.0)]),
+        ]
+    }
+
+    #[test]
+    fn thirty_small_digits_in_a_row_are_thirty_digits_in_writing_order() {
+        // Ten "4 1 7" triples, digits 18 px tall (9% of the pad) and 9 px apart.
+        let strokes: Vec<Stroke> = (0..10)
+            .flat_map(|k| four_one_seven(k as f32 * 72.0, 90.0, 18.0))
+            .collect();
+        let digits = segment(&strokes, &options());
+        assert_eq!(digits.len(), 30);
+        for (k, triple) in digits.chunks(3).enumerate() {
+            let first = 5 * k;
+            assert_eq!(
+                triple,
+                [
+                    vec![first, first + 1],
+                    vec![first + 2],
+                    vec![first + 3, first + 4]
+                ]
+            );
+        }
+    }
+
+    #[test]
+    fn huge_and_tiny_digits_in_one_row() {
+        // A "4 1 7" filling the pad's height, then the same 12 px tall (6%): each size keeps
+        // its digits, the tiny ones are not taken for specks.
+        let mut strokes = four_one_seven(0.0, 5.0, 190.0);
+        strokes.extend(four_one_seven(700.0, 150.0, 12.0));
+        assert_eq!(
+            segment(&strokes, &options()),
+            vec![
+                vec![0, 1],
+                vec![2],
+                vec![3, 4],
+                vec![5, 6],
+                vec![7],
+                vec![8, 9]
+            ]
+        );
+    }
+
+    #[test]
+    fn a_row_written_right_to_left_comes_out_left_to_right() {
+        // The "7" first, then the "1", then the "4": digits still in reading order.
+        let mut strokes = four_one_seven(100.0, 50.0, 60.0);
+        strokes.reverse();
+        // Reversed: 7's stem (0), 7's bar (1), 1 (2), 4's stem (3), 4's "L" (4).
+        assert_eq!(
+            segment(&strokes, &options()),
+            vec![vec![3, 4], vec![2], vec![0, 1]]
+        );
+    }
 }

@@ -22,7 +22,7 @@ cargo test -p trainer --test kill -- --include-ignored --nocapture
 say "the GPU path on a Vulkan device (lavapipe: correct, slow; figures meaningless)"
 # One test at a time: they share the process's wgpu runtime, and run side by side on lavapipe
 # the one-step test's gradients disagreed with flex (docs/gpu.md, "Open").
-on_lavapipe cargo test -p trainer -- --ignored wgpu --test-threads=1
+on_lavapipe cargo test --workspace --tests -- --ignored wgpu --test-threads=1
 
 say "wasm tests in headless Chromium (CPU and WebGPU)"
 # --profile web-release: the page's own profile (index.html), so the page's build below

@@ -55,12 +55,13 @@ impl FusedLstm {
     /// the hidden state at every step, `[batch, steps, hidden]`, and the state after the last.
     pub fn forward(&self, input: Tensor<3>, state: Option<LstmState>) -> (Tensor<3>, LstmState) {
         let gates_in = self.input.forward(input);
-        // Training and evaluation on flex read whole sequences from the start: there the
-        // layer is one operation (`digitseq_kernels::flex::lstm`), same answers and gradients.
+        // Training and evaluation read whole sequences from the start: there, on flex and on
+        // the GPU, the layer is one operation (`digitseq_kernels::lstm_layer`), same answers
+        // and gradients.
         #[cfg(feature = "flex-training")]
         if state.is_none() {
             let weight = self.recurrent.weight.val();
-            if let Some(states) = digitseq_kernels::flex::lstm::run(&gates_in, &weight) {
+            if let Some(states) = digitseq_kernels::lstm_layer(&gates_in, &weight) {
                 let [batch, steps, _] = states.dims();
                 let h = self.hidden;
                 let last = states
@@ -131,7 +132,8 @@ fn step(gates: Tensor<2>, cell: Tensor<2>) -> (Tensor<2>, Tensor<2>) {
     (o * tanh(cell.clone()), cell)
 }
 
-// The fast layer (digitseq_kernels::flex::lstm) against burn's steps.
+// The fast layer (digitseq_kernels::lstm_layer: flex, and wgpu on an adapter) against burn's
+// steps.
 #[cfg(all(test, feature = "flex-training"))]
 mod tests {
     use burn::prelude::*;
@@ -139,13 +141,23 @@ mod tests {
 
     use super::FusedLstm;
 
+    /// The fast layer applies on `device`: the tests below compare it, not burn with itself.
+    fn assert_the_fast_layer_applies(device: &Device) {
+        let gates_in = Tensor::<3>::zeros([1, 1, 20], device);
+        let recurrent = Tensor::<2>::zeros([5, 20], device);
+        assert!(
+            digitseq_kernels::lstm_layer(&gates_in, &recurrent).is_some(),
+            "no fast layer on {device:?}"
+        );
+    }
+
     /// The fast layer must be burn's steps (lstm.rs's fallback) to float rounding: every
     /// step's hidden state, the final cell, and the gradients of the layer's input and of
     /// both its weights through a real backward pass whose loss reads all of them. 70 rows:
     /// three chunks, the last one short.
-    #[test]
-    fn the_fast_layer_matches_burns_steps_and_their_gradients() {
-        let device = Device::flex().autodiff();
+    fn assert_the_fast_layer_matches_burns_steps(device: &Device) {
+        let device = device.clone().autodiff();
+        assert_the_fast_layer_applies(&device);
         let lstm = FusedLstm::new(6, 5, &device);
         let x =
             Tensor::<3>::random([70, 4, 6], Distribution::Normal(0.0, 2.0), &device).require_grad();
@@ -178,12 +190,16 @@ mod tests {
         }
     }
 
-    /// Without autodiff (evaluation) the same forward pass runs, and gives burn's answers.
     #[test]
-    fn without_autodiff_it_matches_burns_steps() {
-        let device = Device::flex();
-        let lstm = FusedLstm::new(6, 5, &device);
-        let x = Tensor::<3>::random([70, 4, 6], Distribution::Normal(0.0, 2.0), &device);
+    fn the_fast_layer_matches_burns_steps_and_their_gradients() {
+        assert_the_fast_layer_matches_burns_steps(&Device::flex());
+    }
+
+    /// Without autodiff (evaluation) the same forward pass runs, and gives burn's answers.
+    fn assert_without_autodiff_it_matches_burns_steps(device: &Device) {
+        assert_the_fast_layer_applies(device);
+        let lstm = FusedLstm::new(6, 5, device);
+        let x = Tensor::<3>::random([70, 4, 6], Distribution::Normal(0.0, 2.0), device);
         let (fast, fast_state) = lstm.forward(x.clone(), None);
         let (burn, burn_state) = lstm.forward_step_by_step(x, None);
         let tolerance = burn::tensor::Tolerance::<f32>::rel_abs(1e-4, 1e-5);
@@ -191,5 +207,38 @@ mod tests {
             .assert_approx_eq::<f32>(&burn.into_data(), tolerance);
         let (fast, burn) = (fast_state.cell.into_data(), burn_state.cell.into_data());
         fast.assert_approx_eq::<f32>(&burn, tolerance);
+    }
+
+    #[test]
+    fn without_autodiff_it_matches_burns_steps() {
+        assert_without_autodiff_it_matches_burns_steps(&Device::flex());
+    }
+
+    /// The GPU kernels (`digitseq_kernels::wgpu`), on the machine's wgpu adapter.
+    #[cfg(feature = "wgpu-training")]
+    fn wgpu() -> Device {
+        static DEVICE: std::sync::OnceLock<Device> = std::sync::OnceLock::new();
+        DEVICE
+            .get_or_init(|| {
+                let (device, _) = Device::wgpu_options()
+                    .init_with_setup()
+                    .expect("no wgpu adapter: scripts/test.sh installs lavapipe");
+                device
+            })
+            .clone()
+    }
+
+    #[cfg(feature = "wgpu-training")]
+    #[test]
+    #[ignore = "needs a wgpu adapter; scripts/test.sh runs it on lavapipe"]
+    fn on_wgpu_the_fast_layer_matches_burns_steps_and_their_gradients() {
+        assert_the_fast_layer_matches_burns_steps(&wgpu());
+    }
+
+    #[cfg(feature = "wgpu-training")]
+    #[test]
+    #[ignore = "needs a wgpu adapter; scripts/test.sh runs it on lavapipe"]
+    fn on_wgpu_without_autodiff_it_matches_burns_steps() {
+        assert_without_autodiff_it_matches_burns_steps(&wgpu());
     }
 }

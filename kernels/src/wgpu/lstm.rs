@@ -1,0 +1,167 @@
+//! A whole LSTM layer over a sequence, from the zero state, as one autodiff operation on the
+//! GPU backend: [`super::kernels`] queued through burn's fusion as custom operations. The
+//! same contract as [`crate::flex::lstm::run`].
+
+use burn::backend::autodiff::checkpoint::base::Checkpointer;
+use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;
+use burn::backend::autodiff::grads::Gradients;
+use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
+use burn::backend::fusion::custom::{
+    CustomOpIr, HandleContainer, Operation, OperationIr, OperationOutput, StreamId, TensorIr,
+};
+use burn::backend::fusion::{ExecutionError, FusionRuntime};
+use burn::prelude::*;
+use burn::tensor::DType;
+use burn_cubecl::CubeBackend;
+
+use super::{Gpu, GpuTensor, Training, TrainingTensor, kernels};
+
+/// The largest hidden size: a cube runs 4·hidden units, and 256 is what every WebGPU device
+/// allows per workgroup.
+const MAX_HIDDEN: usize = 64;
+
+/// The hidden and cell states after every step, `[batch, steps, 2·hidden]`, of the layer whose
+/// input projection gave `gates_in` and whose recurrent weight is `recurrent`, on the GPU
+/// backend (with gradients under autodiff); `None` elsewhere.
+pub fn run(gates_in: &Tensor<3>, recurrent: &Tensor<2>) -> Option<Tensor<3>> {
+    let [batch, steps, gates] = gates_in.dims();
+    let [hidden, recurrent_gates] = recurrent.dims();
+    if gates_in.dtype() != DType::F32
+        || recurrent.dtype() != DType::F32
+        || batch == 0
+        || steps == 0
+        || hidden == 0
+        || hidden > MAX_HIDDEN
+        || gates != 4 * hidden
+        || recurrent_gates != gates
+    {
+        return None;
+    }
+    if let Ok(gates_in) = gates_in.clone().try_into_primitive::<Training>() {
+        let recurrent = recurrent.clone().try_into_primitive::<Training>().ok()?;
+        return Some(Tensor::from_primitive::<Training>(layer(
+            gates_in, recurrent,
+        )));
+    }
+    let gates_in = gates_in.clone().try_into_primitive::<Gpu>().ok()?;
+    let recurrent = recurrent.clone().try_into_primitive::<Gpu>().ok()?;
+    let [_, states] = forward(gates_in, recurrent);
+    Some(Tensor::from_primitive::<Gpu>(states))
+}
+
+#[derive(Debug)]
+struct LayerBackward;
+
+impl Backward<Gpu, 2> for LayerBackward {
+    /// The activated gates, the states, the recurrent weight.
+    type State = (GpuTensor, GpuTensor, GpuTensor);
+
+    fn backward(self, ops: Ops<Self::State, 2>, grads: &mut Gradients, _: &mut Checkpointer) {
+        let [node_gates, node_recurrent] = ops.parents;
+        let d_states = grads.consume::<Gpu>(&ops.node);
+        let (gates, states, recurrent) = ops.state;
+        let [d_gates, d_recurrent] = backward(gates, states, recurrent, d_states);
+        if let Some(node) = node_gates {
+            grads.register::<Gpu>(node.id, d_gates);
+        }
+        if let Some(node) = node_recurrent {
+            grads.register::<Gpu>(node.id, d_recurrent);
+        }
+    }
+}
+
+fn layer(gates_in: TrainingTensor, recurrent: TrainingTensor) -> TrainingTensor {
+    let prep = LayerBackward
+        .prepare::<NoCheckpointing>([gates_in.node(), recurrent.node()])
+        .compute_bound()
+        .stateful();
+    let (gates_in, recurrent) = (gates_in.into_primitive(), recurrent.into_primitive());
+    let [gates, states] = forward(gates_in, recurrent.clone());
+    match prep {
+        OpsKind::Tracked(prep) => prep.finish((gates, states.clone(), recurrent), states),
+        OpsKind::UnTracked(prep) => prep.finish(states),
+    }
+}
+
+/// Queues `kernels::forward` on the fusion stream: → [activated gates, states].
+fn forward(gates_in: GpuTensor, recurrent: GpuTensor) -> [GpuTensor; 2] {
+    let [batch, steps, four_h] = gates_in.shape.dims::<3>();
+    let outputs = [
+        gates_in.shape.clone(),
+        Shape::new([batch, steps, four_h / 2]),
+    ];
+    custom(
+        "digitseq::lstm_forward",
+        [gates_in, recurrent],
+        outputs,
+        |[gates_in, recurrent]| {
+            let (gates, states) = kernels::forward(gates_in, recurrent);
+            [gates, states]
+        },
+    )
+}
+
+/// Queues `kernels::backward` on the fusion stream: → [d pre-activation gates, d recurrent].
+fn backward(
+    gates: GpuTensor,
+    states: GpuTensor,
+    recurrent: GpuTensor,
+    d_states: GpuTensor,
+) -> [GpuTensor; 2] {
+    let outputs = [gates.shape.clone(), recurrent.shape.clone()];
+    custom(
+        "digitseq::lstm_backward",
+        [gates, states, recurrent, d_states],
+        outputs,
+        |[gates, states, recurrent, d_states]| {
+            let (d_gates, d_recurrent) = kernels::backward(gates, states, recurrent, d_states);
+            [d_gates, d_recurrent]
+        },
+    )
+}
+
+/// One custom fusion operation: its inputs' pending work runs first, then `run` on the
+/// underlying cube tensors; `outputs` are the shapes it returns (in the inputs' dtype).
+fn custom<const IN: usize, const OUT: usize>(
+    name: &'static str,
+    inputs: [GpuTensor; IN],
+    outputs: [Shape; OUT],
+    run: fn([CubeTensorOf; IN]) -> [CubeTensorOf; OUT],
+) -> [GpuTensor; OUT] {
+    #[derive(Debug)]
+    struct Op<const IN: usize, const OUT: usize> {
+        desc: CustomOpIr,
+        run: fn([CubeTensorOf; IN]) -> [CubeTensorOf; OUT],
+    }
+
+    impl<const IN: usize, const OUT: usize> Operation<FusionRuntimeOf> for Op<IN, OUT> {
+        fn execute(
+            &self,
+            handles: &mut HandleContainer<<FusionRuntimeOf as FusionRuntime>::FusionHandle>,
+        ) -> Result<(), ExecutionError> {
+            let (inputs, outputs) = self.desc.as_fixed::<IN, OUT>();
+            let inputs = inputs
+                .each_ref()
+                .map(|ir| handles.get_float_tensor::<CubeBackend>(ir));
+            for (ir, tensor) in outputs.iter().zip((self.run)(inputs)) {
+                handles.register_float_tensor::<CubeBackend>(&ir.id, tensor);
+            }
+            Ok(())
+        }
+    }
+
+    let client = inputs[0].client.clone();
+    let dtype = inputs[0].dtype;
+    let outputs = outputs.map(|shape| TensorIr::uninit(client.create_empty_handle(), shape, dtype));
+    let desc = CustomOpIr::new(name, &inputs.map(|t| t.into_ir()), &outputs);
+    client
+        .register(
+            StreamId::current(),
+            OperationIr::Custom(desc.clone()),
+            Op { desc, run },
+        )
+        .outputs()
+}
+
+type CubeTensorOf = burn_cubecl::tensor::CubeTensor;
+type FusionRuntimeOf = burn_cubecl::fusion::FusionCubeRuntime;

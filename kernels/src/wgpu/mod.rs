@@ -1,0 +1,20 @@
+//! Training's GPU operations on burn's cubecl backend (wgpu in the trainer, fused): the LSTM
+//! layer as CubeCL kernels ([`kernels`]) and as a burn autodiff operation ([`lstm`]). Step by
+//! step, burn's LSTM launched three quarters of a training step's kernels (docs/gpu.md); here
+//! the layer is three launches. Like [`crate::flex`], it applies only to tensors on its
+//! backend and returns `None` elsewhere, so the model falls back to burn's operations. Tests:
+//! the model's `lstm.rs` (against burn's steps on wgpu) and the trainer's `wgpu_tests.rs`
+//! (a whole training step against flex).
+
+pub mod kernels;
+pub mod lstm;
+
+use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;
+use burn::backend::{Autodiff, BackendTypes, Cube};
+
+/// The GPU backend as the trainer builds it: cubecl behind burn's fusion.
+type Gpu = Cube;
+type GpuTensor = <Gpu as BackendTypes>::FloatTensorPrimitive;
+/// Training on it: autodiff, no gradient checkpointing.
+type Training = Autodiff<Gpu, NoCheckpointing>;
+type TrainingTensor = <Training as BackendTypes>::FloatTensorPrimitive;

@@ -1,11 +1,11 @@
-//! Training's CPU kernels, the two hot spots of a training step on burn `flex` written by hand:
+//! Training's kernels. On the CPU, the two hot spots of a training step on burn `flex` by hand:
 //! a convolution block (conv + ReLU + 2×2 max pool) and a whole LSTM layer over a sequence,
 //! each with its gradients. [`flex`] makes them burn autodiff operations; the model's
 //! `conv.rs` and `lstm.rs` pick them when the tensors are on flex (the trainer), and burn's
 //! own operations everywhere else (the page). With the `wgpu` feature, [`wgpu`] adds the
 //! LSTM layer as CubeCL kernels for the GPU backend; [`lstm_layer`] picks whichever applies.
 //!
-//! Shapes convention, for every kernel: `f32` slices, row-major, the last index fastest.
+//! Shapes convention, for every kernel: `f32`, contiguous, row-major, the last index fastest.
 //! Images are NCHW `[batch, channels, h, w]` as burn stores them; inside the convolution the
 //! kernels work channel-last (`[batch, h, w, channels]`, [`layouts`]). Each function's doc
 //! gives its layout in a line.

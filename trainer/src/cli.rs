@@ -163,10 +163,16 @@ pub struct TrainArgs {
     pub train_sequences: usize,
     #[arg(long, default_value_t = defaults().valid_sequences)]
     pub valid_sequences: usize,
-    #[arg(long, default_value_t = defaults().batch_size)]
-    pub batch_size: usize,
-    #[arg(long, default_value_t = defaults().learning_rate)]
-    pub lr: f64,
+    #[arg(long, help = format!(
+        "Sequences per training step [default: {}; on a GPU {}]",
+        defaults().batch_size, defaults().for_gpu().batch_size
+    ))]
+    pub batch_size: Option<usize>,
+    #[arg(long, help = format!(
+        "Peak Adam learning rate, cosine-annealed to 1/50 of it [default: {}; on a GPU {}]",
+        defaults().learning_rate, defaults().for_gpu().learning_rate
+    ))]
+    pub lr: Option<f64>,
     #[arg(long, default_value_t = defaults().seed)]
     pub seed: u64,
     #[arg(long, value_delimiter = ',', help = format!(
@@ -235,6 +241,20 @@ impl TrainArgs {
         Ok(config)
     }
 
+    /// `config` for a run on `gpu` or not: a GPU's batch size and learning rate
+    /// (`TrainConfig::for_gpu`) where the flags name none.
+    pub fn on_device(&self, config: TrainConfig, gpu: bool) -> TrainConfig {
+        if !gpu {
+            return config;
+        }
+        let on_gpu = defaults().for_gpu();
+        TrainConfig {
+            batch_size: self.batch_size.unwrap_or(on_gpu.batch_size),
+            learning_rate: self.lr.unwrap_or(on_gpu.learning_rate),
+            ..config
+        }
+    }
+
     /// The same flags with one rate (`sweep`).
     pub fn with_wsr(&self, wsr: f64) -> Self {
         Self {
@@ -262,8 +282,8 @@ impl TrainArgs {
             epochs: self.epochs.unwrap_or(defaults.epochs),
             train_sequences: self.train_sequences,
             valid_sequences: self.valid_sequences,
-            batch_size: self.batch_size,
-            learning_rate: self.lr,
+            batch_size: self.batch_size.unwrap_or(defaults.batch_size),
+            learning_rate: self.lr.unwrap_or(defaults.learning_rate),
             seed: self.seed,
             noise_correction: self.noise_correction,
             augment: match self.augment {
@@ -332,5 +352,39 @@ mod tests {
         assert_eq!(config.only_digit, Some(4));
         assert!(config.augment.is_some());
         assert!(!config.every_step);
+    }
+
+    fn train_args(args: &[&str]) -> TrainArgs {
+        match Cli::try_parse_from(["trainer", "train"].iter().chain(args)) {
+            Ok(Cli {
+                command: Some(Command::Train(args)),
+                ..
+            }) => args,
+            _ => panic!("valid training flags"),
+        }
+    }
+
+    #[test]
+    fn on_a_gpu_the_batch_size_and_rate_are_the_gpus_unless_given() {
+        let args = train_args(&["--epochs=2"]);
+        let on_gpu = args.on_device(args.config().unwrap(), true);
+        let gpu = defaults().for_gpu();
+        assert_eq!(
+            (on_gpu.batch_size, on_gpu.learning_rate, on_gpu.epochs),
+            (gpu.batch_size, gpu.learning_rate, 2)
+        );
+        assert!(gpu.batch_size > defaults().batch_size);
+        let on_cpu = args.on_device(args.config().unwrap(), false);
+        assert_eq!(json(&on_cpu), json(&args.config().unwrap()));
+        // Flags win on either device.
+        let args = train_args(&["--batch-size=32", "--lr=0.0005"]);
+        let on_gpu = args.on_device(args.config().unwrap(), true);
+        assert_eq!((on_gpu.batch_size, on_gpu.learning_rate), (32, 0.0005));
+        let args = train_args(&["--batch-size=32"]);
+        let on_gpu = args.on_device(args.config().unwrap(), true);
+        assert_eq!(
+            (on_gpu.batch_size, on_gpu.learning_rate),
+            (32, gpu.learning_rate)
+        );
     }
 }

@@ -17,6 +17,8 @@ pub struct Selected {
     pub device: Device,
     /// Human-readable: backend and adapter.
     pub description: String,
+    /// Whether it is wgpu (any adapter): training takes `TrainConfig::for_gpu`'s defaults.
+    pub gpu: bool,
 }
 
 /// Threads rayon's global pool (hence `flex`) uses: what `rayon::current_num_threads()`
@@ -44,6 +46,7 @@ fn cpu() -> Selected {
     Selected {
         device: Device::flex(),
         description: format!("cpu (burn flex, {threads} threads)"),
+        gpu: false,
     }
 }
 
@@ -62,6 +65,7 @@ fn wgpu() -> Result<(Selected, bool), String> {
                         "wgpu: {} ({:?}, {:?})",
                         info.name, info.device_type, info.backend
                     ),
+                    gpu: true,
                 },
                 software,
             ))

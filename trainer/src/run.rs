@@ -55,6 +55,11 @@ pub fn run(
         }
         (false, _) => config,
     };
+    // A resumed run keeps its saved batch size and rate; a fresh one on a GPU takes the GPU's.
+    let config = match resume_from {
+        Some(_) => config,
+        None => args.on_device(config, selected.gpu),
+    };
     // Read the data before anything slow, so a missing file fails fast.
     let all = Digits::load(&args.data_dir, Split::Train)?;
     let test_set = evaluate::load_test_set(&args.data_dir)?;

@@ -88,6 +88,18 @@ pub struct TrainConfig {
 }
 
 impl TrainConfig {
+    /// What a run on a GPU trains with where no batch size or learning rate is given: a GPU
+    /// step costs about the same at batch 256 as at 64 (it pays per kernel launch, not per
+    /// sequence), and at four times the batch twice the rate kept the accuracy of the CPU's
+    /// defaults in the same number of sequences (docs/gpu.md, "Batch size and learning rate").
+    pub fn for_gpu(self) -> Self {
+        Self {
+            batch_size: 256,
+            learning_rate: 2e-3,
+            ..self
+        }
+    }
+
     /// Whether this run trains every step's answer (see `every_step`).
     pub fn trains_every_step(&self) -> bool {
         self.every_step && self.wsr == 0.0

@@ -21,6 +21,17 @@ pub mod shape;
 pub mod wgpu;
 
 use burn::prelude::*;
+use burn::tensor::DType;
+
+/// The sizes of an LSTM layer whose operands these are (`f32`, at least one row, one step and
+/// one unit; gates `4·hidden` wide), or `None`.
+fn lstm_sizes(gates_in: &Tensor<3>, recurrent: &Tensor<2>) -> Option<lstm::Sizes> {
+    let [batch, steps, gates] = gates_in.dims();
+    let [hidden, recurrent_gates] = recurrent.dims();
+    let f32s = gates_in.dtype() == DType::F32 && recurrent.dtype() == DType::F32;
+    let fits = gates == 4 * hidden && recurrent_gates == gates;
+    (f32s && fits && batch > 0 && steps > 0 && hidden > 0).then_some(lstm::Sizes { steps, hidden })
+}
 
 /// A whole LSTM layer from the zero state as one operation, on flex or (with the `wgpu`
 /// feature) the GPU backend: the states `[batch, steps, 2·hidden]` (see [`flex::lstm::run`]);

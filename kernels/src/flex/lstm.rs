@@ -15,7 +15,6 @@ use burn::backend::autodiff::grads::Gradients;
 use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
 use burn::backend::flex::FlexTensor;
 use burn::prelude::*;
-use burn::tensor::DType;
 
 use super::{Training, TrainingTensor, tensor, values};
 use crate::lstm::{Sizes, backward, forward};
@@ -27,17 +26,8 @@ use crate::lstm::{Sizes, backward, forward};
 /// (training) an operation with its gradients, on plain flex (the trainer's evaluation) the
 /// same forward pass without them; `None` elsewhere: the caller runs burn's steps.
 pub fn run(gates_in: &Tensor<3>, recurrent: &Tensor<2>) -> Option<Tensor<3>> {
-    let [batch, steps, gates] = gates_in.dims();
-    let [hidden, recurrent_gates] = recurrent.dims();
-    if gates_in.dtype() != DType::F32
-        || recurrent.dtype() != DType::F32
-        || batch == 0
-        || steps == 0
-        || gates != 4 * hidden
-        || recurrent_gates != gates
-    {
-        return None;
-    }
+    let z = crate::lstm_sizes(gates_in, recurrent)?;
+    let batch = gates_in.dims()[0];
     if let Ok(gates_in) = gates_in.clone().try_into_primitive::<Training>() {
         let recurrent = recurrent.clone().try_into_primitive::<Training>().ok()?;
         return Some(Tensor::from_primitive::<Training>(layer(
@@ -46,11 +36,10 @@ pub fn run(gates_in: &Tensor<3>, recurrent: &Tensor<2>) -> Option<Tensor<3>> {
     }
     let gates_in = gates_in.clone().try_into_primitive::<Flex>().ok()?;
     let recurrent = recurrent.clone().try_into_primitive::<Flex>().ok()?;
-    let z = Sizes { steps, hidden };
     let (_, states) = forward(&values(&gates_in), &values(&recurrent), z);
     Some(Tensor::from_primitive::<Flex>(tensor(
         states,
-        [batch, steps, 2 * hidden],
+        [batch, z.steps, 2 * z.hidden],
     )))
 }
 

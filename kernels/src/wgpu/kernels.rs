@@ -169,8 +169,8 @@ fn empty_like(reference: &CubeTensor, shape: [usize; 3]) -> CubeTensor {
     )
 }
 
-/// The layer's forward pass → (activated gates, states).
-pub fn forward(gates_in: CubeTensor, recurrent: CubeTensor) -> (CubeTensor, CubeTensor) {
+/// The layer's forward pass → [activated gates, states].
+pub fn forward(gates_in: CubeTensor, recurrent: CubeTensor) -> [CubeTensor; 2] {
     let (gates_in, recurrent) = (into_contiguous(gates_in), into_contiguous(recurrent));
     let [batch, steps, four_h] = gates_in.meta.shape().dims::<3>();
     let hidden = four_h / 4;
@@ -188,17 +188,17 @@ pub fn forward(gates_in: CubeTensor, recurrent: CubeTensor) -> (CubeTensor, Cube
         hidden as u32,
         dtype,
     );
-    (gates, states)
+    [gates, states]
 }
 
 /// Backpropagation through time: (activated gates, states, recurrent weight, the states'
-/// gradient) → (the pre-activation gates' gradient, the recurrent weight's gradient).
+/// gradient) → [the pre-activation gates' gradient, the recurrent weight's gradient].
 pub fn backward(
     gates: CubeTensor,
     states: CubeTensor,
     recurrent: CubeTensor,
     d_states: CubeTensor,
-) -> (CubeTensor, CubeTensor) {
+) -> [CubeTensor; 2] {
     let (gates, states) = (into_contiguous(gates), into_contiguous(states));
     let (recurrent, d_states) = (into_contiguous(recurrent), into_contiguous(d_states));
     let [batch, steps, four_h] = gates.meta.shape().dims::<3>();
@@ -234,5 +234,5 @@ pub fn backward(
         hidden as u32,
         dtype,
     );
-    (d_gates, d_recurrent)
+    [d_gates, d_recurrent]
 }

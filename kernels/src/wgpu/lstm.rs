@@ -11,8 +11,9 @@ use burn::backend::fusion::custom::{
 };
 use burn::backend::fusion::{ExecutionError, FusionRuntime};
 use burn::prelude::*;
-use burn::tensor::DType;
 use burn_cubecl::CubeBackend;
+use burn_cubecl::fusion::FusionCubeRuntime;
+use burn_cubecl::tensor::CubeTensor;
 
 use super::{Gpu, GpuTensor, Training, TrainingTensor, kernels};
 
@@ -24,17 +25,7 @@ const MAX_HIDDEN: usize = 64;
 /// input projection gave `gates_in` and whose recurrent weight is `recurrent`, on the GPU
 /// backend (with gradients under autodiff); `None` elsewhere.
 pub fn run(gates_in: &Tensor<3>, recurrent: &Tensor<2>) -> Option<Tensor<3>> {
-    let [batch, steps, gates] = gates_in.dims();
-    let [hidden, recurrent_gates] = recurrent.dims();
-    if gates_in.dtype() != DType::F32
-        || recurrent.dtype() != DType::F32
-        || batch == 0
-        || steps == 0
-        || hidden == 0
-        || hidden > MAX_HIDDEN
-        || gates != 4 * hidden
-        || recurrent_gates != gates
-    {
+    if crate::lstm_sizes(gates_in, recurrent)?.hidden > MAX_HIDDEN {
         return None;
     }
     if let Ok(gates_in) = gates_in.clone().try_into_primitive::<Training>() {
@@ -94,10 +85,7 @@ fn forward(gates_in: GpuTensor, recurrent: GpuTensor) -> [GpuTensor; 2] {
         "digitseq::lstm_forward",
         [gates_in, recurrent],
         outputs,
-        |[gates_in, recurrent]| {
-            let (gates, states) = kernels::forward(gates_in, recurrent);
-            [gates, states]
-        },
+        |[gates_in, recurrent]| kernels::forward(gates_in, recurrent),
     )
 }
 
@@ -114,8 +102,7 @@ fn backward(
         [gates, states, recurrent, d_states],
         outputs,
         |[gates, states, recurrent, d_states]| {
-            let (d_gates, d_recurrent) = kernels::backward(gates, states, recurrent, d_states);
-            [d_gates, d_recurrent]
+            kernels::backward(gates, states, recurrent, d_states)
         },
     )
 }
@@ -126,18 +113,18 @@ fn custom<const IN: usize, const OUT: usize>(
     name: &'static str,
     inputs: [GpuTensor; IN],
     outputs: [Shape; OUT],
-    run: fn([CubeTensorOf; IN]) -> [CubeTensorOf; OUT],
+    run: fn([CubeTensor; IN]) -> [CubeTensor; OUT],
 ) -> [GpuTensor; OUT] {
     #[derive(Debug)]
     struct Op<const IN: usize, const OUT: usize> {
         desc: CustomOpIr,
-        run: fn([CubeTensorOf; IN]) -> [CubeTensorOf; OUT],
+        run: fn([CubeTensor; IN]) -> [CubeTensor; OUT],
     }
 
-    impl<const IN: usize, const OUT: usize> Operation<FusionRuntimeOf> for Op<IN, OUT> {
+    impl<const IN: usize, const OUT: usize> Operation<FusionCubeRuntime> for Op<IN, OUT> {
         fn execute(
             &self,
-            handles: &mut HandleContainer<<FusionRuntimeOf as FusionRuntime>::FusionHandle>,
+            handles: &mut HandleContainer<<FusionCubeRuntime as FusionRuntime>::FusionHandle>,
         ) -> Result<(), ExecutionError> {
             let (inputs, outputs) = self.desc.as_fixed::<IN, OUT>();
             let inputs = inputs
@@ -162,6 +149,3 @@ fn custom<const IN: usize, const OUT: usize>(
         )
         .outputs()
 }
-
-type CubeTensorOf = burn_cubecl::tensor::CubeTensor;
-type FusionRuntimeOf = burn_cubecl::fusion::FusionCubeRuntime;

@@ -89,9 +89,9 @@ pub struct TrainConfig {
 
 impl TrainConfig {
     /// What a run on a GPU trains with where no batch size or learning rate is given: a GPU
-    /// step costs about the same at batch 256 as at 64 (it pays per kernel launch, not per
-    /// sequence), and at four times the batch twice the rate kept the accuracy of the CPU's
-    /// defaults in the same number of sequences (docs/gpu.md, "Batch size and learning rate").
+    /// pays mostly per kernel launch, and launches hardly depend on the batch, so it takes
+    /// four times the CPU's; twice the rate kept the accuracy of the CPU's defaults in the same
+    /// number of sequences (docs/gpu.md, "Batch size and learning rate").
     pub fn for_gpu(self) -> Self {
         Self {
             batch_size: 256,

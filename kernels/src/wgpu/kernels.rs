@@ -160,11 +160,12 @@ fn recurrent_grad_kernel<F: Float>(
     d_recurrent[k * 4 * h + m] = sum;
 }
 
-fn empty_like(reference: &CubeTensor, shape: [usize; 3]) -> CubeTensor {
+/// A contiguous tensor of `shape` on `reference`'s device, in its dtype, uninitialised.
+fn empty_like(reference: &CubeTensor, shape: impl Into<Shape>) -> CubeTensor {
     empty_device_contiguous_dtype(
         reference.client.clone(),
         reference.device.clone(),
-        Shape::from(shape),
+        shape.into(),
         reference.dtype,
     )
 }
@@ -176,9 +177,10 @@ pub fn forward(gates_in: CubeTensor, recurrent: CubeTensor) -> [CubeTensor; 2] {
     let hidden = four_h / 4;
     let gates = empty_like(&gates_in, [batch, steps, four_h]);
     let states = empty_like(&gates_in, [batch, steps, 2 * hidden]);
+    let client = gates_in.client.clone();
     let dtype = dtype_to_storage_type(gates_in.dtype);
     forward_kernel::launch(
-        &gates_in.client.clone(),
+        &client,
         CubeCount::Static(batch as u32, 1, 1),
         CubeDim::new_1d(four_h as u32),
         gates_in.into_tensor_arg(),
@@ -206,12 +208,7 @@ pub fn backward(
     let client = gates.client.clone();
     let dtype = dtype_to_storage_type(gates.dtype);
     let d_gates = empty_like(&gates, [batch, steps, four_h]);
-    let d_recurrent = empty_device_contiguous_dtype(
-        client.clone(),
-        gates.device.clone(),
-        Shape::from([hidden, four_h]),
-        gates.dtype,
-    );
+    let d_recurrent = empty_like(&gates, [hidden, four_h]);
     backward_kernel::launch(
         &client,
         CubeCount::Static(batch as u32, 1, 1),

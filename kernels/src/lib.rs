@@ -4,6 +4,7 @@
 //! `conv.rs` and `lstm.rs` pick them when the tensors are on flex (the trainer), and burn's
 //! own operations everywhere else (the page). With the `wgpu` feature, [`wgpu`] adds the
 //! LSTM layer as CubeCL kernels for the GPU backend; [`lstm_layer`] picks whichever applies.
+//! It also adds the optimiser's step as one kernel per parameter ([`clipped_adam`]).
 //!
 //! Shapes convention, for every kernel: `f32`, contiguous, row-major, the last index fastest.
 //! Images are NCHW `[batch, channels, h, w]` as burn stores them; inside the convolution the
@@ -14,6 +15,7 @@ pub mod conv;
 pub mod flex;
 pub mod layouts;
 pub mod lstm;
+pub mod optim;
 pub mod pooling;
 pub mod products;
 pub mod shape;
@@ -41,4 +43,22 @@ pub fn lstm_layer(gates_in: &Tensor<3>, recurrent: &Tensor<2>) -> Option<Tensor<
     #[cfg(feature = "wgpu")]
     let states = states.or_else(|| wgpu::lstm::run(gates_in, recurrent));
     states
+}
+
+/// One clipped Adam step ([`optim`]) of `param` as one operation on the GPU backend (with the
+/// `wgpu` feature): [param, moment 1, moment 2] after it, from the moments before it; `None`
+/// on other backends, where the caller runs burn's operations.
+pub fn clipped_adam<const D: usize>(
+    step: &optim::AdamStep,
+    param: &Tensor<D>,
+    grad: &Tensor<D>,
+    moments: [&Tensor<D>; 2],
+) -> Option<[Tensor<D>; 3]> {
+    #[cfg(feature = "wgpu")]
+    return wgpu::adam::run(step, param, grad, moments);
+    #[cfg(not(feature = "wgpu"))]
+    {
+        let _ = (step, param, grad, moments);
+        None
+    }
 }

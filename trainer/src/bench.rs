@@ -17,7 +17,7 @@ use crate::cli::BenchArgs;
 use crate::device;
 use crate::files::write_atomically;
 use crate::sequences::SequenceBatch;
-use crate::training::{self, TrainConfig, Trainee, sequence_loss};
+use crate::training::{TrainConfig, Trainee, sequence_loss};
 
 #[derive(Debug, Serialize)]
 pub struct BenchReport {
@@ -162,7 +162,7 @@ pub fn bench(
         Tensor::<2, Int>::random([batch, 10], Distribution::Uniform(0.0, 2.0), &train_device);
     // Training's optimiser at its default learning rate (without the cosine schedule, which
     // costs nothing).
-    let mut optim = training::optimizer().init();
+    let mut optim = crate::optimizer::optimizer();
     let learning_rate = TrainConfig::new(config.clone()).learning_rate;
     let parameters = model.net.num_params();
 

@@ -15,6 +15,7 @@ mod files;
 mod fuzz_tests;
 mod metrics;
 mod mnist;
+mod optimizer;
 mod progress;
 mod report;
 mod run;

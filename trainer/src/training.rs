@@ -8,9 +8,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use burn::data::dataloader::DataLoaderBuilder;
-use burn::grad_clipping::GradientClippingConfig;
 use burn::lr_scheduler::cosine::CosineAnnealingLrSchedulerConfig;
-use burn::optim::AdamConfig;
 use burn::prelude::*;
 use burn::tensor::activation::{log_sigmoid, sigmoid};
 use burn::train::metric::{
@@ -328,12 +326,6 @@ pub fn checkpoint_readable(dir: &Path, epoch: usize) -> Result<(), String> {
     Ok(())
 }
 
-/// The optimiser of every training step (the bench's too): Adam, every gradient tensor
-/// clipped to norm 1.
-pub fn optimizer() -> AdamConfig {
-    AdamConfig::new().with_grad_clipping(Some(GradientClippingConfig::Norm(1.0)))
-}
-
 /// Trains per `config` on `device` (with autodiff), logging metrics and checkpoints into
 /// `run_dir`; continues from `resume_from` (an epoch with checkpoints) when given.
 pub fn train(
@@ -384,7 +376,7 @@ pub fn train(
         .with_min_lr(config.learning_rate / 50.0)
         .init()
         .map_err(anyhow::Error::msg)?;
-    let optimizer = optimizer().init();
+    let optimizer = crate::optimizer::optimizer();
     let net = match &config.init_from {
         Some(dir) => {
             let (net, manifest) = crate::export::load(Path::new(dir), &train_device)?;

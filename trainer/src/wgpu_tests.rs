@@ -18,7 +18,7 @@ use crate::sequences::{LengthSpec, SequenceBatch};
 use crate::training::{self, TrainConfig, Trainee, TrainingDigits};
 
 /// wgpu can be set up once per process; every test shares the one device.
-fn wgpu() -> Device {
+pub(crate) fn wgpu() -> Device {
     static DEVICE: OnceLock<Device> = OnceLock::new();
     DEVICE
         .get_or_init(|| {

@@ -8,11 +8,11 @@
 //! `[hidden, 4·hidden]` (burn `Linear`'s: gates = h · recurrent).
 
 use burn::backend::cubecl::dtype_to_storage_type;
-use burn::prelude::Shape;
 use burn_cubecl::kernel::into_contiguous;
-use burn_cubecl::ops::numeric::empty_device_contiguous_dtype;
 use burn_cubecl::tensor::CubeTensor;
 use cubecl::prelude::*;
+
+use super::empty_like;
 
 #[cube]
 fn sigmoid<F: Float>(x: F) -> F {
@@ -158,16 +158,6 @@ fn recurrent_grad_kernel<F: Float>(
         }
     }
     d_recurrent[k * 4 * h + m] = sum;
-}
-
-/// A contiguous tensor of `shape` on `reference`'s device, in its dtype, uninitialised.
-fn empty_like(reference: &CubeTensor, shape: impl Into<Shape>) -> CubeTensor {
-    empty_device_contiguous_dtype(
-        reference.client.clone(),
-        reference.device.clone(),
-        shape.into(),
-        reference.dtype,
-    )
 }
 
 /// The layer's forward pass → [activated gates, states].

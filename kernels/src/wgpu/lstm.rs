@@ -6,15 +6,9 @@ use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;
 use burn::backend::autodiff::grads::Gradients;
 use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
-use burn::backend::fusion::custom::{
-    CustomOpIr, HandleContainer, Operation, OperationIr, OperationOutput, StreamId, TensorIr,
-};
-use burn::backend::fusion::{ExecutionError, FusionRuntime};
 use burn::prelude::*;
-use burn_cubecl::CubeBackend;
-use burn_cubecl::fusion::FusionCubeRuntime;
-use burn_cubecl::tensor::CubeTensor;
 
+use super::queue::queue;
 use super::{Gpu, GpuTensor, Training, TrainingTensor, kernels};
 
 /// The largest hidden size: a cube runs 4·hidden units, and 256 is what every WebGPU device
@@ -81,7 +75,7 @@ fn forward(gates_in: GpuTensor, recurrent: GpuTensor) -> [GpuTensor; 2] {
         gates_in.shape.clone(),
         Shape::new([batch, steps, four_h / 2]),
     ];
-    custom(
+    queue(
         "digitseq::lstm_forward",
         [gates_in, recurrent],
         outputs,
@@ -97,7 +91,7 @@ fn backward(
     d_states: GpuTensor,
 ) -> [GpuTensor; 2] {
     let outputs = [gates.shape.clone(), recurrent.shape.clone()];
-    custom(
+    queue(
         "digitseq::lstm_backward",
         [gates, states, recurrent, d_states],
         outputs,
@@ -105,47 +99,4 @@ fn backward(
             kernels::backward(gates, states, recurrent, d_states)
         },
     )
-}
-
-/// One custom fusion operation: its inputs' pending work runs first, then `run` on the
-/// underlying cube tensors; `outputs` are the shapes it returns (in the inputs' dtype).
-fn custom<const IN: usize, const OUT: usize>(
-    name: &'static str,
-    inputs: [GpuTensor; IN],
-    outputs: [Shape; OUT],
-    run: fn([CubeTensor; IN]) -> [CubeTensor; OUT],
-) -> [GpuTensor; OUT] {
-    #[derive(Debug)]
-    struct Op<const IN: usize, const OUT: usize> {
-        desc: CustomOpIr,
-        run: fn([CubeTensor; IN]) -> [CubeTensor; OUT],
-    }
-
-    impl<const IN: usize, const OUT: usize> Operation<FusionCubeRuntime> for Op<IN, OUT> {
-        fn execute(
-            &self,
-            handles: &mut HandleContainer<<FusionCubeRuntime as FusionRuntime>::FusionHandle>,
-        ) -> Result<(), ExecutionError> {
-            let (inputs, outputs) = self.desc.as_fixed::<IN, OUT>();
-            let inputs = inputs
-                .each_ref()
-                .map(|ir| handles.get_float_tensor::<CubeBackend>(ir));
-            for (ir, tensor) in outputs.iter().zip((self.run)(inputs)) {
-                handles.register_float_tensor::<CubeBackend>(&ir.id, tensor);
-            }
-            Ok(())
-        }
-    }
-
-    let client = inputs[0].client.clone();
-    let dtype = inputs[0].dtype;
-    let outputs = outputs.map(|shape| TensorIr::uninit(client.create_empty_handle(), shape, dtype));
-    let desc = CustomOpIr::new(name, &inputs.map(|t| t.into_ir()), &outputs);
-    client
-        .register(
-            StreamId::current(),
-            OperationIr::Custom(desc.clone()),
-            Op { desc, run },
-        )
-        .outputs()
 }

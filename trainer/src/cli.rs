@@ -152,6 +152,11 @@ pub struct TrainArgs {
     pub force_export: bool,
     #[arg(long, value_enum, default_value = "auto")]
     pub device: DeviceChoice,
+    /// Train on this many GPUs (wgpu's discrete GPUs 0, 1, …): each step reads one batch on
+    /// each and sums their gradients on the first, which updates the weights (burn's
+    /// MultiDevice strategy). Only with --device wgpu or auto.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
+    pub gpus: u16,
     /// Continue the run in --run-dir from its last checkpoint, with its saved config.
     #[arg(long)]
     pub resume: bool,
@@ -362,6 +367,13 @@ mod tests {
             }) => args,
             _ => panic!("valid training flags"),
         }
+    }
+
+    #[test]
+    fn gpus_counts_from_one() {
+        assert_eq!(train_args(&[]).gpus, 1);
+        assert_eq!(train_args(&["--gpus=4"]).gpus, 4);
+        assert!(Cli::try_parse_from(["trainer", "train", "--gpus=0"]).is_err());
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! `--device auto|wgpu|cpu`: a real GPU through wgpu when there is one, else burn's pure-Rust
-//! `flex` CPU backend. Says which adapter it picked.
+//! `flex` CPU backend. Says which adapter it picked. `--gpus N`: the first N discrete GPUs.
 
 use burn::prelude::Device;
+use burn::tensor::DeviceKind;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum DeviceChoice {
@@ -14,11 +15,23 @@ pub enum DeviceChoice {
 }
 
 pub struct Selected {
+    /// The device that evaluates, and that updates the weights when training uses several.
     pub device: Device,
+    /// Further GPUs training also runs on (`--gpus`), each reading its share of the batches.
+    pub others: Vec<Device>,
     /// Human-readable: backend and adapter.
     pub description: String,
     /// Whether it is wgpu (any adapter): training takes `TrainConfig::for_gpu`'s defaults.
     pub gpu: bool,
+}
+
+impl Selected {
+    /// Every device training runs on, the main one first.
+    pub fn training_devices(&self) -> Vec<Device> {
+        std::iter::once(self.device.clone())
+            .chain(self.others.iter().cloned())
+            .collect()
+    }
 }
 
 /// Threads rayon's global pool (hence `flex`) uses: what `rayon::current_num_threads()`
@@ -47,6 +60,7 @@ fn cpu() -> Selected {
         device: Device::flex(),
         description: format!("cpu (burn flex, {threads} threads)"),
         gpu: false,
+        others: Vec::new(),
     }
 }
 
@@ -66,6 +80,7 @@ fn wgpu() -> Result<(Selected, bool), String> {
                         info.name, info.device_type, info.backend
                     ),
                     gpu: true,
+                    others: Vec::new(),
                 },
                 software,
             ))
@@ -96,5 +111,57 @@ pub fn select(choice: DeviceChoice) -> anyhow::Result<Selected> {
                 Ok(cpu())
             }
         },
+    }
+}
+
+/// `count` GPUs for training (`--gpus`): wgpu's discrete GPUs 0 to `count − 1`, the first
+/// the main one; one GPU as [`select`] picks it.
+pub fn select_gpus(choice: DeviceChoice, count: usize) -> anyhow::Result<Selected> {
+    if count <= 1 {
+        return select(choice);
+    }
+    anyhow::ensure!(
+        choice != DeviceChoice::Cpu,
+        "--gpus {count} trains on GPUs: use it with --device wgpu or auto"
+    );
+    let mut devices = Vec::with_capacity(count);
+    let mut names = Vec::with_capacity(count);
+    for index in 0..count {
+        let init = std::panic::catch_unwind(|| {
+            Device::wgpu_options()
+                .device_kind(DeviceKind::DiscreteGpu(index))
+                .init_with_setup()
+        });
+        let (device, setup) = match init {
+            Ok(Ok(found)) => found,
+            Ok(Err(e)) => anyhow::bail!("--gpus {count}: no discrete GPU {index}: {e}"),
+            Err(_) => anyhow::bail!("--gpus {count}: wgpu panicked looking for GPU {index}"),
+        };
+        let info = setup.adapter.get_info();
+        names.push(format!("{} ({:?})", info.name, info.backend));
+        devices.push(device);
+    }
+    let device = devices.remove(0);
+    Ok(Selected {
+        device,
+        others: devices,
+        description: format!("wgpu, {count} GPUs: {}", names.join(", ")),
+        gpu: true,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn several_gpus_are_refused_on_the_cpu_and_one_is_the_plain_choice() {
+        let err = select_gpus(DeviceChoice::Cpu, 2)
+            .err()
+            .expect("--gpus 2 on the CPU");
+        assert!(err.to_string().contains("--device wgpu or auto"), "{err}");
+        let one = select_gpus(DeviceChoice::Cpu, 1).unwrap();
+        assert!(!one.gpu && one.others.is_empty());
+        assert_eq!(one.training_devices().len(), 1);
     }
 }

@@ -344,7 +344,7 @@ fn run_files_read_on_resume() {
     .with_batch_size(16)
     .with_augment(None);
     let digits = crate::training::TrainingDigits::split(&crate::mnist::Digits::bars(60), 20);
-    crate::training::train(&config, &digits, &Device::flex(), run.path(), None).unwrap();
+    crate::training::train(&config, &digits, &[Device::flex()], run.path(), None).unwrap();
     assert_eq!(crate::training::last_checkpoint(run.path()), Some(1));
 
     let checkpoints = run.path().join("checkpoint");

@@ -67,7 +67,8 @@ pub fn run(
     println!("device: {}", selected.description);
 
     let started = Instant::now();
-    let trained = training::train(&config, &digits, &selected.device, run_dir, resume_from)?;
+    let devices = selected.training_devices();
+    let trained = training::train(&config, &digits, &devices, run_dir, resume_from)?;
     let seconds = started.elapsed().as_secs_f64();
 
     let report = evaluate::evaluate(&trained, &test_set, &selected.device);
@@ -80,7 +81,8 @@ pub fn run(
 
 pub fn train_and_export(args: &TrainArgs) -> anyhow::Result<()> {
     let config = args.config()?;
-    let (net, report, config) = run(args, config, &args.run_dir, &device::select(args.device)?)?;
+    let selected = device::select_gpus(args.device, args.gpus.into())?;
+    let (net, report, config) = run(args, config, &args.run_dir, &selected)?;
     if !args.no_export {
         let metrics = serde_json::json!({
             "test_set": format!(
@@ -129,7 +131,7 @@ pub fn sweep(args: &TrainArgs) -> anyhow::Result<()> {
         .iter()
         .map(|&wsr| args.with_wsr(wsr).config())
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let selected = device::select(args.device)?;
+    let selected = device::select_gpus(args.device, args.gpus.into())?;
     for (&wsr, config) in rates.iter().zip(configs) {
         let run_dir = args.run_dir.join(format!("wsr-{wsr}"));
         // Untrained outputs make the all-digit average meaningless.

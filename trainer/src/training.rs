@@ -15,7 +15,10 @@ use burn::train::metric::{
     AccuracyInput, AccuracyMetric, Adaptor, HammingScore, HammingScoreInput, ItemLazy,
     LearningRateMetric, LossInput, LossMetric,
 };
-use burn::train::{InferenceStep, Learner, SupervisedTraining, TrainOutput, TrainStep};
+use burn::train::{
+    ExecutionStrategy, InferenceStep, Learner, MultiDeviceOptim, SupervisedTraining, TrainOutput,
+    TrainStep,
+};
 use digitseq_model::network::last_step;
 use digitseq_model::{DigitSeqConfig, DigitSeqNet};
 
@@ -326,15 +329,20 @@ pub fn checkpoint_readable(dir: &Path, epoch: usize) -> Result<(), String> {
     Ok(())
 }
 
-/// Trains per `config` on `device` (with autodiff), logging metrics and checkpoints into
-/// `run_dir`; continues from `resume_from` (an epoch with checkpoints) when given.
+/// Trains per `config` on `devices` (with autodiff), logging metrics and checkpoints into
+/// `run_dir`; continues from `resume_from` (an epoch with checkpoints) when given. With
+/// several devices each step reads one batch on each and the first sums their gradients and
+/// updates the weights (burn's MultiDevice strategy).
 pub fn train(
     config: &TrainConfig,
     digits: &TrainingDigits,
-    device: &Device,
+    devices: &[Device],
     run_dir: &Path,
     resume_from: Option<usize>,
 ) -> anyhow::Result<DigitSeqNet> {
+    let [device, ..] = devices else {
+        anyhow::bail!("training needs a device");
+    };
     std::fs::create_dir_all(run_dir)?;
     // Atomically: a kill while it is written must not leave a run that cannot resume.
     crate::files::write_atomically(
@@ -371,7 +379,8 @@ pub fn train(
     let dataloader_train = loader(&digits.train).shuffle(config.seed).build(train_set);
     let dataloader_valid = loader(&digits.valid).build(valid_set);
 
-    let iterations = config.epochs * config.train_sequences.div_ceil(config.batch_size);
+    let batches = config.train_sequences.div_ceil(config.batch_size);
+    let iterations = config.epochs * batches.div_ceil(devices.len());
     let scheduler = CosineAnnealingLrSchedulerConfig::new(config.learning_rate, iterations.max(1))
         .with_min_lr(config.learning_rate / 50.0)
         .init()
@@ -419,6 +428,11 @@ pub fn train(
     }
     if let Some(epoch) = resume_from {
         training = training.checkpoint(epoch);
+    }
+    if devices.len() > 1 {
+        let strategy =
+            ExecutionStrategy::MultiDevice(devices.to_vec(), MultiDeviceOptim::OptimMainDevice);
+        training = training.with_training_strategy(strategy.into());
     }
     let result = training.launch(Learner::new(model, optimizer, scheduler));
     Ok(result.model.net)
@@ -512,7 +526,7 @@ mod tests {
             .with_init_from(Some(dir.path().display().to_string()));
         let digits = TrainingDigits::split(&Digits::bars(100), 20);
         let run = tempfile::tempdir().unwrap();
-        let err = train(&config, &digits, &Device::flex(), run.path(), None).unwrap_err();
+        let err = train(&config, &digits, &[Device::flex()], run.path(), None).unwrap_err();
         assert!(
             err.to_string().contains("is not the one configured"),
             "{err}"
@@ -539,7 +553,7 @@ mod tests {
             .with_learning_rate(3e-3)
             // Synthetic bar digits: distortions would blur the classes this test relies on.
             .with_augment(None);
-        train(&config, &digits, &Device::flex(), run.path(), None).unwrap();
+        train(&config, &digits, &[Device::flex()], run.path(), None).unwrap();
 
         let loss = crate::report::Curve::read(run.path(), "train", "Loss").epoch_means();
         assert_eq!(loss.len(), 3, "one loss curve per epoch");
@@ -557,7 +571,7 @@ mod tests {
 
         // Resuming continues from the checkpoint instead of starting over.
         let more = config.with_epochs(4);
-        train(&more, &digits, &Device::flex(), run.path(), Some(3)).unwrap();
+        train(&more, &digits, &[Device::flex()], run.path(), Some(3)).unwrap();
         assert_eq!(last_checkpoint(run.path()), Some(4));
         let loss = crate::report::Curve::read(run.path(), "train", "Loss").epoch_means();
         assert_eq!(loss.len(), 4, "epochs 1–3 kept, epoch 4 added");

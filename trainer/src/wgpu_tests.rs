@@ -30,6 +30,20 @@ pub(crate) fn wgpu() -> Device {
         .clone()
 }
 
+/// A second wgpu device, its own runtime: wgpu's CPU-type adapter (lavapipe in CI) opened
+/// again, since there is one adapter where the tests run (`wgpu()` opened the default one).
+fn another_wgpu() -> Device {
+    static DEVICE: OnceLock<Device> = OnceLock::new();
+    DEVICE
+        .get_or_init(|| {
+            Device::wgpu_options()
+                .device_kind(burn::tensor::DeviceKind::Cpu)
+                .init()
+                .expect("no CPU-type wgpu adapter: scripts/test.sh installs lavapipe")
+        })
+        .clone()
+}
+
 /// The same weights on another device, through the exported format (bit-exact f32).
 fn copy_to(net: DigitSeqNet, config: &DigitSeqConfig, device: &Device) -> DigitSeqNet {
     let (bytes, manifest) = weights::encode(net, config, serde_json::json!({})).unwrap();
@@ -158,7 +172,14 @@ fn a_short_run_on_wgpu_learns_resumes_and_exports_weights_that_answer_the_same_o
         .with_learning_rate(3e-3)
         .with_augment(None);
     let device = wgpu();
-    training::train(&config, &digits, &device, run.path(), None).unwrap();
+    training::train(
+        &config,
+        &digits,
+        std::slice::from_ref(&device),
+        run.path(),
+        None,
+    )
+    .unwrap();
     let loss = crate::report::Curve::read(run.path(), "train", "Loss").epoch_means();
     assert_eq!(loss.len(), 2, "one loss curve per epoch");
     assert!(
@@ -169,7 +190,14 @@ fn a_short_run_on_wgpu_learns_resumes_and_exports_weights_that_answer_the_same_o
 
     // Resuming on wgpu continues from the checkpoint.
     let more = config.with_epochs(3);
-    let net = training::train(&more, &digits, &device, run.path(), Some(2)).unwrap();
+    let net = training::train(
+        &more,
+        &digits,
+        std::slice::from_ref(&device),
+        run.path(),
+        Some(2),
+    )
+    .unwrap();
     assert_eq!(training::last_checkpoint(run.path()), Some(3));
     let loss = crate::report::Curve::read(run.path(), "train", "Loss").epoch_means();
     assert_eq!(loss.len(), 3, "epochs 1–2 kept, epoch 3 added: {loss:?}");
@@ -199,5 +227,51 @@ fn a_short_run_on_wgpu_learns_resumes_and_exports_weights_that_answer_the_same_o
     assert!(
         worst <= 1e-3,
         "exported weights answer differently: {worst}"
+    );
+}
+
+#[test]
+#[ignore = "needs a wgpu adapter (scripts/test.sh installs lavapipe)"]
+fn a_short_run_on_two_wgpu_devices_learns_with_both() {
+    let run = tempfile::tempdir().unwrap();
+    let digits = TrainingDigits::split(&crate::mnist::Digits::bars(300), 50);
+    // As the one-device run above, which falls to < 0.85× in its second epoch; here each
+    // step reads two batches of 16, one per device, so an epoch is 30 weight updates.
+    let config = TrainConfig::new(DigitSeqConfig::new().with_feature_norm(true))
+        .with_every_step(false)
+        .with_lengths(LengthSpec {
+            min: 3,
+            max: 3,
+            mean: 3.0,
+            std: 0.0,
+        })
+        .with_epochs(2)
+        .with_train_sequences(960)
+        .with_valid_sequences(32)
+        .with_batch_size(16)
+        .with_learning_rate(3e-3)
+        .with_augment(None);
+    let second = another_wgpu();
+    let reserved = |d: &Device| d.memory_pool_usage().map_or(0, |u| u.bytes_reserved);
+    let before = reserved(&second);
+    training::train(
+        &config,
+        &digits,
+        &[wgpu(), second.clone()],
+        run.path(),
+        None,
+    )
+    .unwrap();
+    let loss = crate::report::Curve::read(run.path(), "train", "Loss").epoch_means();
+    assert_eq!(loss.len(), 2, "one loss curve per epoch");
+    assert!(
+        loss[1] < 0.85 * loss[0],
+        "loss per epoch {loss:?} did not fall"
+    );
+    assert_eq!(training::last_checkpoint(run.path()), Some(2));
+    let after = reserved(&second);
+    assert!(
+        before == 0 && after > 0,
+        "the second device was not used: {before} bytes reserved on it before, {after} after"
     );
 }

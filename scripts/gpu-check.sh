@@ -97,19 +97,24 @@ run() {
     }
     grep -q '"device": "wgpu: .*(Cpu,' "$OUT/adapter.json" && software=1
     # A software adapter only proves the flow: small counts, and time for its slow start.
-    local sequences bench_args=()
+    local sequences bench_args=() check_batch
     if [ $software = 1 ]; then
         sequences="${GPU_CHECK_SEQUENCES:-256}"
+        check_batch=8
         bench_args=(--batch 16 --warmup 2 --runs 2 --infer-runs 3)
         STAGE_TIMEOUT="${GPU_CHECK_STAGE_TIMEOUT:-900}"
         export CUBECL_AUTOTUNE_LEVEL="${CUBECL_AUTOTUNE_LEVEL:-minimal}"
     else
         sequences="${GPU_CHECK_SEQUENCES:-60000}"
         bench_args=(--runs 20 --infer-runs 50)
+        check_batch=256   # training's batch on a GPU
     fi
 
     stage bench-wgpu "$trainer" bench --device wgpu --count-dispatches "${bench_args[@]}" \
         --json "$OUT/wgpu.json"
+    # Does the GPU train what the CPU trains? One step's loss and gradients against flex's.
+    stage gradients-wgpu "$trainer" bench --device wgpu --batch "$check_batch" --length 10 \
+        --warmup 0 --runs 1 --infer-runs 1 --check-gradients --json "$OUT/gradients.json"
     stage train-wgpu "$trainer" train --device wgpu --data-dir "$pack/mnist" --epochs 1 \
         --train-sequences "$sequences" --valid-sequences 256 --no-export --run-dir "$OUT/train"
     local python="${PYTHON:-python3}"
@@ -130,6 +135,7 @@ def load(path):
         return None
 wgpu, torch, cpu = load(f"{out}/wgpu.json"), load(f"{out}/torch-cuda.json"), load(f"{pack}/cpu-bench.json")
 train = load(f"{out}/train/metrics.json")
+grads = load(f"{out}/gradients.json")
 def cell(report, key, fmt="{:.0f}"):
     return fmt.format(report[key]) if report and report.get(key) is not None else "–"
 def infer(report, n):
@@ -145,6 +151,17 @@ print(f"| ours on wgpu against it | | {ratio(wgpu, torch, 'train_sequences_per_s
 for n in (3, 10, 30):
     print(f"| answer one sequence of {n}, ms | {infer(wgpu, n)} | {infer(torch, n)} | {infer(cpu, n)} |")
 print(f"| kernels per training step / per answer of 10 | {cell(wgpu, 'kernels_per_step')} / {cell(wgpu, 'kernels_per_inference')} | | |")
+check = grads and grads.get("gradients_against_cpu")
+if check:
+    agrees = abs(check["loss_cpu"] - check["loss_device"]) <= 1e-5 + 1e-4 * abs(check["loss_cpu"]) \
+        and check["worst_excess"] <= check["allowed"]
+    verdict = "agree" if agrees else "**differ**"
+    print(f"| one training step against the CPU (batch {grads['batch']} × 10) | {verdict}: loss "
+          f"{check['loss_device']:.6f} vs {check['loss_cpu']:.6f}; worst gradient: parameter "
+          f"{check['worst_parameter']} {check['worst_shape']}, {check['worst_excess']:.2e} beyond "
+          f"1e-3 relative (allowed {check['allowed']:.2e}) | | |")
+else:
+    print("| one training step against the CPU | did not finish (gradients-wgpu.log) | | |")
 if train:
     secs = train["train_seconds"]
     rate = f"{train['sequences_per_second']:.0f} sequences/s, {secs:.0f} s"

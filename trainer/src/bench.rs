@@ -16,6 +16,7 @@ use serde::Serialize;
 use crate::cli::BenchArgs;
 use crate::device;
 use crate::files::write_atomically;
+use crate::gradients::{self, GradientCheck};
 use crate::sequences::SequenceBatch;
 use crate::training::{TrainConfig, Trainee, sequence_loss};
 
@@ -53,6 +54,8 @@ pub struct BenchReport {
     pub kernels_per_inference: Option<f64>,
     /// Growth of the device memory pool per timed training step (0: every buffer reused).
     pub pool_growth_bytes_per_step: Option<f64>,
+    /// One training step's loss and gradients against the CPU's (`--check-gradients`).
+    pub gradients_against_cpu: Option<GradientCheck>,
 }
 
 /// How many runs of each measurement.
@@ -105,13 +108,23 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         runs: args.runs,
         infer_runs: args.infer_runs.unwrap_or(args.runs.max(20)),
     };
-    let report = bench(
+    let mut report = bench(
         &selected.device,
         &selected.description,
         args.batch,
         args.length,
         counts,
     );
+    if args.check_gradients {
+        let check = check_gradients(&selected.device, args.batch, args.length);
+        if !check.agrees() {
+            eprintln!(
+                "gradients on {} differ from the CPU's: {check:?}",
+                selected.description
+            );
+        }
+        report.gradients_against_cpu = Some(check);
+    }
     let text = serde_json::to_string_pretty(&report)?;
     if let Some(path) = &args.json {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -270,5 +283,25 @@ pub fn bench(
         kernels_lstm,
         kernels_per_inference,
         pool_growth_bytes_per_step,
+        gradients_against_cpu: None,
     }
+}
+
+/// One training step of the trainer's network (feature norm on, random weights and batch of
+/// `batch` × `length`) on `device` against the same on flex.
+pub fn check_gradients(device: &Device, batch: usize, length: usize) -> GradientCheck {
+    let cpu = Device::flex();
+    let config = DigitSeqConfig::new().with_feature_norm(true);
+    let net = config.init(&cpu);
+    let pixels = Tensor::<4>::random(
+        [batch, length, IMAGE_SIDE, IMAGE_SIDE],
+        Distribution::Uniform(0.0, 1.0),
+        &cpu,
+    )
+    .into_data();
+    let targets =
+        Tensor::<2, Int>::random([batch, 10], Distribution::Uniform(0.0, 2.0), &cpu).into_data();
+    let (cpu_loss, cpu_grads) = gradients::one_step(&net, &config, &cpu, &pixels, &targets);
+    let (loss, grads) = gradients::one_step(&net, &config, device, &pixels, &targets);
+    gradients::compare((cpu_loss, &cpu_grads), (loss, &grads))
 }

@@ -122,6 +122,10 @@ pub struct BenchArgs {
     /// Count kernel launches per training step and per answer (wgpu only).
     #[arg(long)]
     pub count_dispatches: bool,
+    /// Also compare one training step's loss and gradients (batch × length) with the CPU's
+    /// from the same weights: whether this device trains what the CPU trains.
+    #[arg(long)]
+    pub check_gradients: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -13,6 +13,7 @@ mod fetch;
 mod files;
 #[cfg(test)]
 mod fuzz_tests;
+mod gradients;
 mod metrics;
 mod mnist;
 mod optimizer;

@@ -5,17 +5,14 @@
 
 use std::sync::OnceLock;
 
-use burn::module::{Module, ModuleVisitor, Param};
-use burn::optim::GradientsParams;
 use burn::prelude::*;
 use burn::tensor::Distribution;
-use burn::train::TrainStep;
-use digitseq_model::weights;
-use digitseq_model::{DigitSeqConfig, DigitSeqNet, IMAGE_PIXELS, IMAGE_SIDE};
+use digitseq_model::{DigitSeqConfig, IMAGE_PIXELS, IMAGE_SIDE};
 
 use crate::device::{self, DeviceChoice};
-use crate::sequences::{LengthSpec, SequenceBatch};
-use crate::training::{self, TrainConfig, Trainee, TrainingDigits};
+use crate::gradients::{compare, copy_to, one_step};
+use crate::sequences::LengthSpec;
+use crate::training::{self, TrainConfig, TrainingDigits};
 
 /// wgpu can be set up once per process; every test shares the one device.
 pub(crate) fn wgpu() -> Device {
@@ -44,61 +41,6 @@ fn another_wgpu() -> Device {
         .clone()
 }
 
-/// The same weights on another device, through the exported format (bit-exact f32).
-fn copy_to(net: DigitSeqNet, config: &DigitSeqConfig, device: &Device) -> DigitSeqNet {
-    let (bytes, manifest) = weights::encode(net, config, serde_json::json!({})).unwrap();
-    manifest.load(bytes, device).unwrap()
-}
-
-/// Every float parameter's gradient, in the module's visiting order.
-struct CollectGradients<'a> {
-    grads: &'a GradientsParams,
-    out: Vec<TensorData>,
-}
-
-impl ModuleVisitor for CollectGradients<'_> {
-    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-        let grad = self
-            .grads
-            .get::<D>(param.id)
-            .expect("every parameter has a gradient");
-        self.out.push(grad.into_data());
-    }
-}
-
-/// One training step of the trainer's network (feature norm on) from `net`'s weights on
-/// `device`: the loss and every parameter's gradient.
-fn one_step(
-    net: &DigitSeqNet,
-    config: &DigitSeqConfig,
-    device: &Device,
-    pixels: &TensorData,
-    targets: &TensorData,
-) -> (f32, Vec<TensorData>) {
-    let train_device = device.clone().autodiff();
-    let trainee = Trainee {
-        net: copy_to(net.clone(), config, &train_device),
-        noise_rate: 0.0,
-        only_digit: None,
-        // The sequence labels only: the network's gradients are what is compared.
-        every_step: false,
-    };
-    let targets = Tensor::<2, Int>::from_data(targets.clone(), &train_device);
-    let batch = SequenceBatch {
-        images: Tensor::from_data(pixels.clone(), &train_device),
-        noisy: targets.clone(),
-        clean: targets,
-        running: None,
-    };
-    let out = TrainStep::step(&trainee, batch);
-    let mut collect = CollectGradients {
-        grads: &out.grads,
-        out: Vec::new(),
-    };
-    trainee.net.visit(&mut collect);
-    (out.item.loss.into_scalar(), collect.out)
-}
-
 #[test]
 #[ignore = "needs a wgpu adapter (scripts/test.sh installs lavapipe)"]
 fn one_training_step_on_wgpu_matches_flex_at_lengths_3_and_10() {
@@ -119,31 +61,8 @@ fn one_training_step_on_wgpu_matches_flex_at_lengths_3_and_10() {
             .into_data();
         let (cpu_loss, cpu_grads) = one_step(&net, &config, &cpu, &pixels, &targets);
         let (gpu_loss, gpu_grads) = one_step(&net, &config, &wgpu(), &pixels, &targets);
-        assert!(
-            (cpu_loss - gpu_loss).abs() <= 1e-5 + 1e-4 * cpu_loss.abs(),
-            "length {length}: loss {gpu_loss} on wgpu, {cpu_loss} on flex"
-        );
-        assert_eq!(cpu_grads.len(), gpu_grads.len());
-        // Summation order differs (flex's own kernels against cubecl's): 1e-3 relative, with
-        // a floor of 1e-5 plus 1e-4 of the tensor's largest gradient for values near zero.
-        for (i, (cpu, gpu)) in cpu_grads.iter().zip(&gpu_grads).enumerate() {
-            assert_eq!(cpu.shape(), gpu.shape(), "parameter {i}");
-            let scale = cpu.iter::<f32>().fold(0f32, |m, v| m.max(v.abs()));
-            let tolerance = 1e-5 + 1e-4 * scale;
-            let worst = cpu
-                .iter::<f32>()
-                .zip(gpu.iter::<f32>())
-                .map(|(c, g)| (c - g).abs() - 1e-3 * c.abs())
-                .fold(f32::MIN, f32::max);
-            assert!(
-                worst <= tolerance,
-                "length {length}, parameter {i} {:?}: off by {worst:e} beyond 1e-3 relative \
-                 (allowed {tolerance:e}); flex {:?}…, wgpu {:?}…",
-                cpu.shape(),
-                &cpu.iter::<f32>().take(8).collect::<Vec<_>>(),
-                &gpu.iter::<f32>().take(8).collect::<Vec<_>>(),
-            );
-        }
+        let check = compare((cpu_loss, &cpu_grads), (gpu_loss, &gpu_grads));
+        assert!(check.agrees(), "length {length}: {check:?}");
     }
 }
 

@@ -53,9 +53,14 @@ export async function launch() {
   });
 }
 
-/** Opens the page on `backend` ('cpu' | 'webgpu'); `query` adds URL parameters. */
-export async function openPage(browser, base, backend, { touch = false, routes = {}, query = '' } = {}) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, hasTouch: touch });
+/** A phone as the issue names it: 390×844 CSS pixels, touch, three device pixels per CSS one. */
+export const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 3, isMobile: true, hasTouch: true };
+
+/** Opens the page on `backend` ('cpu' | 'webgpu'); `query` adds URL parameters; `phone`
+ * opens it as on a phone (PHONE). */
+export async function openPage(browser, base, backend, { touch = false, phone = false, routes = {}, query = '' } = {}) {
+  const context = await browser.newContext(
+    phone ? PHONE : { viewport: { width: 1280, height: 900 }, hasTouch: touch });
   const page = await context.newPage();
   const logs = [];
   page.on('console', (m) => logs.push(`${m.type()}: ${m.text()}`));
@@ -96,12 +101,18 @@ export const SHAPES = {
   0: [[[0.5, 0.05], [0.15, 0.3], [0.15, 0.7], [0.5, 0.95], [0.85, 0.7], [0.85, 0.3], [0.5, 0.05]]],
 };
 
-/** Pad-relative boxes for `count` digits side by side. */
-export async function padBoxes(page, count) {
+/** Pad-relative boxes for `count` digits side by side; `fit`: as small as needed for all of
+ * them to fit the pad's width (as people write on a phone), gaps still wider than a stroke. */
+export async function padBoxes(page, count, { fit = false } = {}) {
   const box = await page.locator('#pad').boundingBox();
-  const h = box.height * 0.6;
-  const w = h * 0.7;
-  const gap = w * 0.6;
+  let h = box.height * 0.6;
+  let w = h * 0.7;
+  let gap = w * 0.6;
+  const room = box.width * 0.9;
+  if (fit && count * w + (count - 1) * gap > room) {
+    const scale = room / (count * w + (count - 1) * gap);
+    [h, w, gap] = [h * scale, w * scale, gap * scale];
+  }
   return Array.from({ length: count }, (_, i) => ({
     x: box.x + box.width * 0.05 + i * (w + gap),
     y: box.y + box.height * 0.2,
@@ -134,16 +145,16 @@ export async function strokeWithMouse(page, pts) {
   await page.mouse.up();
 }
 
-export async function drawWithMouse(page, digits) {
-  const boxes = await padBoxes(page, digits.length);
+export async function drawWithMouse(page, digits, { fit = false } = {}) {
+  const boxes = await padBoxes(page, digits.length, { fit });
   for (const [i, d] of digits.entries()) {
     for (const stroke of SHAPES[d]) await strokeWithMouse(page, interpolate(stroke, boxes[i]));
   }
 }
 
-export async function drawWithTouch(page, digits) {
+export async function drawWithTouch(page, digits, { fit = false } = {}) {
   const cdp = await page.context().newCDPSession(page);
-  const boxes = await padBoxes(page, digits.length);
+  const boxes = await padBoxes(page, digits.length, { fit });
   for (const [i, d] of digits.entries()) {
     for (const stroke of SHAPES[d]) {
       const pts = interpolate(stroke, boxes[i]);

@@ -101,6 +101,18 @@ mod tests {
             .init()
     }
 
+    /// The constants of a first step at learning rate 1e-2.
+    fn first_step() -> AdamStep {
+        AdamStep {
+            learning_rate: 1e-2,
+            beta_1: BETA_1,
+            beta_2: BETA_2,
+            epsilon: EPSILON,
+            max_norm: MAX_NORM,
+            time: 1,
+        }
+    }
+
     /// `steps` optimiser steps of a small layer from the same start and gradients: its weights
     /// after each, flattened.
     fn train(mut optim: ModuleOptimizer, device: &Device, steps: usize) -> Vec<Vec<f32>> {
@@ -156,14 +168,7 @@ mod tests {
             Tensor::<1>::ones([3], &device),
             Tensor::<1>::ones([3], &device),
         );
-        let step = AdamStep {
-            learning_rate: 1e-2,
-            beta_1: BETA_1,
-            beta_2: BETA_2,
-            epsilon: EPSILON,
-            max_norm: MAX_NORM,
-            time: 1,
-        };
+        let step = first_step();
         let zeros = param.zeros_like();
         assert!(
             digitseq_kernels::clipped_adam(&step, &param, &grad, [&zeros, &zeros]).is_some(),
@@ -187,14 +192,7 @@ mod tests {
     fn elsewhere_the_gpu_step_does_not_apply() {
         let device = Device::flex();
         let ones = Tensor::<1>::ones([3], &device);
-        let step = AdamStep {
-            learning_rate: 1e-2,
-            beta_1: BETA_1,
-            beta_2: BETA_2,
-            epsilon: EPSILON,
-            max_norm: MAX_NORM,
-            time: 1,
-        };
+        let step = first_step();
         assert!(digitseq_kernels::clipped_adam(&step, &ones, &ones, [&ones, &ones]).is_none());
     }
 }

@@ -66,17 +66,13 @@ fn one_training_step_on_wgpu_matches_flex_at_lengths_3_and_10() {
     }
 }
 
-#[test]
-#[ignore = "needs a wgpu adapter (scripts/test.sh installs lavapipe)"]
-fn a_short_run_on_wgpu_learns_resumes_and_exports_weights_that_answer_the_same_on_the_cpu() {
-    let run = tempfile::tempdir().unwrap();
-    let digits = TrainingDigits::split(&crate::mnist::Digits::bars(300), 50);
-    // Small enough for a software adapter: 2 epochs of 60 steps, one shape throughout (each
-    // new shape costs shader compilation and autotuning). On flex, seeds 42 and 1–5 of this
-    // run gave second-epoch losses of 0.53–0.76× the first's; on its plateau a run gives ~0.9×.
-    // Those figures are of the sequence-label objective (every step's answers fall slower
-    // in two epochs this short: 0.91× on lavapipe).
-    let config = TrainConfig::new(DigitSeqConfig::new().with_feature_norm(true))
+/// A run small enough for a software adapter: 2 epochs of 60 steps of 16 sequences, one
+/// shape throughout (each new shape costs shader compilation and autotuning). On flex, seeds
+/// 42 and 1–5 of this run gave second-epoch losses of 0.53–0.76× the first's; on its plateau a
+/// run gives ~0.9×. Those figures are of the sequence-label objective (every step's answers
+/// fall slower in two epochs this short: 0.91× on lavapipe).
+fn short_run() -> TrainConfig {
+    TrainConfig::new(DigitSeqConfig::new().with_feature_norm(true))
         .with_every_step(false)
         .with_lengths(LengthSpec {
             min: 3,
@@ -89,23 +85,35 @@ fn a_short_run_on_wgpu_learns_resumes_and_exports_weights_that_answer_the_same_o
         .with_valid_sequences(32)
         .with_batch_size(16)
         .with_learning_rate(3e-3)
-        .with_augment(None);
-    let device = wgpu();
-    training::train(
-        &config,
-        &digits,
-        std::slice::from_ref(&device),
-        run.path(),
-        None,
-    )
-    .unwrap();
-    let loss = crate::report::Curve::read(run.path(), "train", "Loss").epoch_means();
+        .with_augment(None)
+}
+
+/// Trains [`short_run`] on `devices` into `run`: two epochs, each checkpointed, the second's
+/// loss below 0.85× the first's. Returns the run's config.
+fn assert_a_short_run_learns(
+    devices: &[Device],
+    digits: &TrainingDigits,
+    run: &std::path::Path,
+) -> TrainConfig {
+    let config = short_run();
+    training::train(&config, digits, devices, run, None).unwrap();
+    let loss = crate::report::Curve::read(run, "train", "Loss").epoch_means();
     assert_eq!(loss.len(), 2, "one loss curve per epoch");
     assert!(
         loss[1] < 0.85 * loss[0],
         "loss per epoch {loss:?} did not fall"
     );
-    assert_eq!(training::last_checkpoint(run.path()), Some(2));
+    assert_eq!(training::last_checkpoint(run), Some(2));
+    config
+}
+
+#[test]
+#[ignore = "needs a wgpu adapter (scripts/test.sh installs lavapipe)"]
+fn a_short_run_on_wgpu_learns_resumes_and_exports_weights_that_answer_the_same_on_the_cpu() {
+    let run = tempfile::tempdir().unwrap();
+    let digits = TrainingDigits::split(&crate::mnist::Digits::bars(300), 50);
+    let device = wgpu();
+    let config = assert_a_short_run_learns(std::slice::from_ref(&device), &digits, run.path());
 
     // Resuming on wgpu continues from the checkpoint.
     let more = config.with_epochs(3);
@@ -156,38 +164,10 @@ fn a_short_run_on_two_wgpu_devices_learns_with_both() {
     let digits = TrainingDigits::split(&crate::mnist::Digits::bars(300), 50);
     // As the one-device run above, which falls to < 0.85× in its second epoch; here each
     // step reads two batches of 16, one per device, so an epoch is 30 weight updates.
-    let config = TrainConfig::new(DigitSeqConfig::new().with_feature_norm(true))
-        .with_every_step(false)
-        .with_lengths(LengthSpec {
-            min: 3,
-            max: 3,
-            mean: 3.0,
-            std: 0.0,
-        })
-        .with_epochs(2)
-        .with_train_sequences(960)
-        .with_valid_sequences(32)
-        .with_batch_size(16)
-        .with_learning_rate(3e-3)
-        .with_augment(None);
     let second = another_wgpu();
     let reserved = |d: &Device| d.memory_pool_usage().map_or(0, |u| u.bytes_reserved);
     let before = reserved(&second);
-    training::train(
-        &config,
-        &digits,
-        &[wgpu(), second.clone()],
-        run.path(),
-        None,
-    )
-    .unwrap();
-    let loss = crate::report::Curve::read(run.path(), "train", "Loss").epoch_means();
-    assert_eq!(loss.len(), 2, "one loss curve per epoch");
-    assert!(
-        loss[1] < 0.85 * loss[0],
-        "loss per epoch {loss:?} did not fall"
-    );
-    assert_eq!(training::last_checkpoint(run.path()), Some(2));
+    assert_a_short_run_learns(&[wgpu(), second.clone()], &digits, run.path());
     let after = reserved(&second);
     assert!(
         before == 0 && after > 0,

@@ -1,11 +1,12 @@
 //! Training's GPU operations on burn's cubecl backend (wgpu in the trainer, fused): the LSTM
 //! layer as CubeCL kernels ([`kernels`]) and as a burn autodiff operation ([`lstm`]), and the
-//! optimiser's step per parameter ([`adam`]), all queued on burn's fusion stream ([`queue`]). Step by
-//! step, burn's LSTM launched three quarters of a training step's kernels (docs/gpu.md); here
-//! the layer is three launches. Like [`crate::flex`], it applies only to tensors on its
-//! backend and returns `None` elsewhere, so the model falls back to burn's operations. Tests:
-//! the model's `lstm.rs` (against burn's steps on wgpu) and the trainer's `wgpu_tests.rs`
-//! (a whole training step against flex).
+//! optimiser's step per parameter ([`adam`]), all queued on burn's fusion stream ([`queue`]).
+//! Step by step, burn's LSTM launched three quarters of a training step's kernels
+//! (docs/gpu.md); here the layer is three launches. Like [`crate::flex`], it applies only to
+//! tensors on its backend and returns `None` elsewhere, so the model falls back to burn's
+//! operations. Tests: the model's `lstm.rs` (against burn's steps on wgpu), the trainer's
+//! `wgpu_tests.rs` (a whole training step against flex) and `optimizer.rs` (against burn's
+//! clipped Adam).
 
 pub mod adam;
 pub mod kernels;

@@ -153,13 +153,12 @@ for n in (3, 10, 30):
 print(f"| kernels per training step / per answer of 10 | {cell(wgpu, 'kernels_per_step')} / {cell(wgpu, 'kernels_per_inference')} | | |")
 check = grads and grads.get("gradients_against_cpu")
 if check:
-    agrees = abs(check["loss_cpu"] - check["loss_device"]) <= 1e-5 + 1e-4 * abs(check["loss_cpu"]) \
-        and check["worst_excess"] <= check["allowed"]
-    verdict = "agree" if agrees else "**differ**"
+    num = lambda v: "∞ (NaN)" if v is None else f"{v:.2e}"
+    verdict = "agree" if check["agrees"] else "**differ**"
     print(f"| one training step against the CPU (batch {grads['batch']} × 10) | {verdict}: loss "
           f"{check['loss_device']:.6f} vs {check['loss_cpu']:.6f}; worst gradient: parameter "
-          f"{check['worst_parameter']} {check['worst_shape']}, {check['worst_excess']:.2e} beyond "
-          f"1e-3 relative (allowed {check['allowed']:.2e}) | | |")
+          f"{check['worst_parameter']} {check['worst_shape']}, {num(check['worst_excess'])} beyond "
+          f"1e-3 relative (allowed {num(check['allowed'])}) | | |")
 else:
     print("| one training step against the CPU | did not finish (gradients-wgpu.log) | | |")
 if train:

@@ -117,7 +117,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     );
     if args.check_gradients {
         let check = check_gradients(&selected.device, args.batch, args.length);
-        if !check.agrees() {
+        if !check.agrees {
             eprintln!(
                 "gradients on {} differ from the CPU's: {check:?}",
                 selected.description

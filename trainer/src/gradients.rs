@@ -84,17 +84,12 @@ pub struct GradientCheck {
     /// module's order and its shape.
     pub worst_parameter: usize,
     pub worst_shape: Vec<usize>,
-    /// How far beyond 1e-3 relative its worst element is, and what is allowed there.
+    /// How far beyond 1e-3 relative its worst element is (infinite for a NaN, which JSON
+    /// writes as null), and what is allowed there.
     pub worst_excess: f32,
     pub allowed: f32,
-}
-
-impl GradientCheck {
-    pub fn agrees(&self) -> bool {
-        // Written so that a NaN loss does not agree.
-        let loss = (self.loss_cpu - self.loss_device).abs() <= 1e-5 + 1e-4 * self.loss_cpu.abs();
-        loss && self.worst_excess <= self.allowed
-    }
+    /// The verdict: the loss and every gradient within their tolerances.
+    pub agrees: bool,
 }
 
 /// `(loss, gradients)` on the CPU against the same on a device.
@@ -107,6 +102,7 @@ pub fn compare(cpu: (f32, &[TensorData]), device: (f32, &[TensorData])) -> Gradi
         worst_shape: Vec::new(),
         worst_excess: f32::MIN,
         allowed: 0.0,
+        agrees: false,
     };
     for (i, (c, d)) in cpu.1.iter().zip(device.1).enumerate() {
         assert_eq!(c.shape(), d.shape(), "parameter {i}");
@@ -129,6 +125,9 @@ pub fn compare(cpu: (f32, &[TensorData]), device: (f32, &[TensorData])) -> Gradi
             };
         }
     }
+    // Written so that a NaN loss does not agree.
+    let loss = (check.loss_cpu - check.loss_device).abs() <= 1e-5 + 1e-4 * check.loss_cpu.abs();
+    check.agrees = loss && check.worst_excess <= check.allowed;
     check
 }
 
@@ -144,25 +143,32 @@ mod tests {
     fn it_names_the_parameter_that_differs_and_nan_never_agrees() {
         let cpu = [data(&[1.0, -2.0, 0.5]), data(&[3.0, 0.0])];
         let same = compare((0.7, &cpu), (0.7, &cpu));
-        assert!(same.agrees(), "{same:?}");
+        assert!(same.agrees, "{same:?}");
 
         let close = [data(&[1.0005, -2.001, 0.5]), data(&[3.0, 1e-6])];
-        assert!(compare((0.7, &cpu), (0.70001, &close)).agrees());
+        assert!(compare((0.7, &cpu), (0.70001, &close)).agrees);
 
         let off = [data(&[1.0, -2.0, 0.5]), data(&[3.0, 0.01])];
         let check = compare((0.7, &cpu), (0.7, &off));
-        assert!(!check.agrees());
+        assert!(!check.agrees);
         assert_eq!(
             (check.worst_parameter, check.worst_shape.as_slice()),
             (1, &[2][..])
         );
 
         let nan = [data(&[1.0, f32::NAN, 0.5]), data(&[3.0, 0.0])];
-        assert!(!compare((0.7, &cpu), (0.7, &nan)).agrees());
+        let check = compare((0.7, &cpu), (0.7, &nan));
+        assert!(!check.agrees);
+        // What gpu-check.sh reads: the verdict, and null where JSON has no infinity.
+        let json = serde_json::to_value(&check).unwrap();
+        assert_eq!(
+            (&json["agrees"], &json["worst_excess"]),
+            (&false.into(), &serde_json::Value::Null)
+        );
         assert!(
-            !compare((0.7, &cpu), (0.8, &cpu)).agrees(),
+            !compare((0.7, &cpu), (0.8, &cpu)).agrees,
             "the loss counts too"
         );
-        assert!(!compare((0.7, &cpu), (f32::NAN, &cpu)).agrees());
+        assert!(!compare((0.7, &cpu), (f32::NAN, &cpu)).agrees);
     }
 }

@@ -184,7 +184,10 @@ mod tests {
                 .zip(theirs)
                 .map(|(a, b)| (a - b).abs() / (1e-3 + b.abs()))
                 .fold(0f32, f32::max);
-            assert!(worst < 1e-5, "step {step}: off by {worst:e} relative");
+            // The gradient's norm is summed in another order than burn's, and Adam divides by
+            // √m₂, which amplifies that where m₂ is small: 1.3e-5 was seen after 4 steps. A
+            // step without the clipping is off by ~1 (its test run).
+            assert!(worst < 1e-4, "step {step}: off by {worst:e} relative");
         }
     }
 

@@ -62,3 +62,16 @@ pub fn clipped_adam<const D: usize>(
         None
     }
 }
+
+/// The most loop iterations one shader invocation runs on `device`, where it stops loops
+/// early (Mesa's llvmpipe: 65,535; see [`wgpu::loop_cap`]); `None` where loops run to the end
+/// and on the CPU backend. Reads one number back from the device.
+pub fn shader_loop_cap(device: &Device) -> Option<u32> {
+    #[cfg(feature = "wgpu")]
+    return wgpu::loop_cap::find(device);
+    #[cfg(not(feature = "wgpu"))]
+    {
+        let _ = device;
+        None
+    }
+}

@@ -23,6 +23,8 @@ pub struct Selected {
     pub description: String,
     /// Whether it is wgpu (any adapter): training takes `TrainConfig::for_gpu`'s defaults.
     pub gpu: bool,
+    /// Where the main device cuts shader loops short: the most iterations it runs.
+    pub loop_cap: Option<u32>,
 }
 
 impl Selected {
@@ -61,7 +63,26 @@ fn cpu() -> Selected {
         description: format!("cpu (burn flex, {threads} threads)"),
         gpu: false,
         others: Vec::new(),
+        loop_cap: None,
     }
+}
+
+/// Probes the main device for a shader loop cap ([`digitseq_kernels::shader_loop_cap`]); where
+/// there is one, says so in the description and warns: such a device computes long reductions
+/// wrongly without an error.
+fn with_loop_cap(mut selected: Selected) -> Selected {
+    selected.loop_cap = digitseq_kernels::shader_loop_cap(&selected.device);
+    if let Some(cap) = selected.loop_cap {
+        eprintln!(
+            "warning: {} stops every shader loop after {cap} iterations (Mesa's software \
+             Vulkan does): longer reductions come out wrong without an error, so training on \
+             it past about 100 digits a batch gets wrong convolution gradients (docs/gpu.md). \
+             Train with --device cpu, or on a hardware GPU.",
+            selected.description
+        );
+        selected.description += &format!(", shader loops cut at {cap} iterations");
+    }
+    selected
 }
 
 /// Initialises wgpu and reports its adapter; `None` with the reason if there is none.
@@ -81,6 +102,7 @@ fn wgpu() -> Result<(Selected, bool), String> {
                     ),
                     gpu: true,
                     others: Vec::new(),
+                    loop_cap: None,
                 },
                 software,
             ))
@@ -94,10 +116,10 @@ pub fn select(choice: DeviceChoice) -> anyhow::Result<Selected> {
     match choice {
         DeviceChoice::Cpu => Ok(cpu()),
         DeviceChoice::Wgpu => wgpu()
-            .map(|(s, _)| s)
+            .map(|(s, _)| with_loop_cap(s))
             .map_err(|e| anyhow::anyhow!("--device wgpu: no usable adapter: {e}")),
         DeviceChoice::Auto => match wgpu() {
-            Ok((s, false)) => Ok(s),
+            Ok((s, false)) => Ok(with_loop_cap(s)),
             // A software rasteriser would be far slower than flex on the same cores.
             Ok((s, true)) => {
                 eprintln!(
@@ -142,12 +164,13 @@ pub fn select_gpus(choice: DeviceChoice, count: usize) -> anyhow::Result<Selecte
         devices.push(device);
     }
     let device = devices.remove(0);
-    Ok(Selected {
+    Ok(with_loop_cap(Selected {
         device,
         others: devices,
         description: format!("wgpu, {count} GPUs: {}", names.join(", ")),
         gpu: true,
-    })
+        loop_cap: None,
+    }))
 }
 
 #[cfg(test)]

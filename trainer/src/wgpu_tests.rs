@@ -16,15 +16,33 @@ use crate::training::{self, TrainConfig, TrainingDigits};
 
 /// wgpu can be set up once per process; every test shares the one device.
 pub(crate) fn wgpu() -> Device {
-    static DEVICE: OnceLock<Device> = OnceLock::new();
-    DEVICE
-        .get_or_init(|| {
-            let selected = device::select(DeviceChoice::Wgpu)
-                .expect("no wgpu adapter: scripts/test.sh installs lavapipe (mesa-vulkan-drivers)");
-            eprintln!("wgpu tests on {}", selected.description);
-            selected.device
-        })
-        .clone()
+    selected_wgpu().0.clone()
+}
+
+/// The shared device and how `--device wgpu` described it.
+fn selected_wgpu() -> &'static (Device, String) {
+    static SELECTED: OnceLock<(Device, String)> = OnceLock::new();
+    SELECTED.get_or_init(|| {
+        let selected = device::select(DeviceChoice::Wgpu)
+            .expect("no wgpu adapter: scripts/test.sh installs lavapipe (mesa-vulkan-drivers)");
+        eprintln!("wgpu tests on {}", selected.description);
+        (selected.device, selected.description)
+    })
+}
+
+#[test]
+#[ignore = "needs a wgpu adapter (scripts/test.sh installs lavapipe)"]
+fn a_wgpu_device_that_cuts_shader_loops_short_says_so() {
+    let (device, description) = selected_wgpu();
+    let cap = digitseq_kernels::shader_loop_cap(device);
+    let said = description.contains("shader loops cut at");
+    assert_eq!(said, cap.is_some(), "{description}, cap {cap:?}");
+    if let Some(cap) = cap {
+        assert!(
+            description.ends_with(&format!("cut at {cap} iterations")),
+            "{description}"
+        );
+    }
 }
 
 /// A second wgpu device, its own runtime: wgpu's CPU-type adapter (lavapipe in CI) opened

@@ -1,6 +1,7 @@
 //! Training's GPU operations on burn's cubecl backend (wgpu in the trainer, fused): the LSTM
 //! layer as CubeCL kernels ([`kernels`]) and as a burn autodiff operation ([`lstm`]), and the
-//! optimiser's step per parameter ([`adam`]), all queued on burn's fusion stream ([`queue`]).
+//! optimiser's step per parameter ([`adam`]), all queued on burn's fusion stream ([`queue`]);
+//! and a probe for devices that cut long shader loops short ([`loop_cap`]).
 //! Step by step, burn's LSTM launched three quarters of a training step's kernels
 //! (docs/gpu.md); here the layer is three launches. Like [`crate::flex`], it applies only to
 //! tensors on its backend and returns `None` elsewhere, so the model falls back to burn's
@@ -10,6 +11,7 @@
 
 pub mod adam;
 pub mod kernels;
+pub mod loop_cap;
 pub mod lstm;
 mod queue;
 

@@ -1,24 +1,15 @@
 // The page's downloads served wrong: model.json, the weights and samples.bin answered with an
 // HTML page, truncated, mismatched or late. The page says what is wrong (or that it is still
 // loading) and never hangs silently; a bad samples.bin only turns the Sample button off.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  ROOT, serveDist, launch, openPage, waitReady, drawWithMouse, waitForCrops, readAnswer,
+  ROOT, serveAndLaunch, openPage, waitReady, drawWithMouse, waitForCrops, readAnswer,
 } from './harness.mjs';
 
-let server;
-let browser;
-before(async () => {
-  server = await serveDist();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+const site = serveAndLaunch();
 
 const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'www/model.json')));
 const weights = fs.readFileSync(path.join(ROOT, 'www', manifest.weights_file));
@@ -55,7 +46,7 @@ const broken = {
 };
 for (const [name, [routes, says]] of Object.entries(broken)) {
   test(`${name}: a clear error, the pad still works`, async () => {
-    const { context, page } = await openPage(browser, server.url, 'cpu', { routes });
+    const { context, page } = await openPage(site.browser, site.url, 'cpu', { routes });
     assert.match(await errorShown(page), says);
     assert.match(await page.locator('#answer').textContent(), /No model/);
     // No model, so crops without probabilities: the pad still segments and renders.
@@ -67,7 +58,7 @@ for (const [name, [routes, says]] of Object.entries(broken)) {
 }
 
 test('weights arriving 10 s late: the page says it is still loading, then answers', async () => {
-  const { context, page } = await openPage(browser, server.url, 'cpu',
+  const { context, page } = await openPage(site.browser, site.url, 'cpu',
     { routes: { [`**/${manifest.weights_file}`]: late(10_000) } });
   await page.waitForFunction(
     () => /Still loading/.test(document.getElementById('answer').textContent), null, { timeout: 9_000 });
@@ -85,7 +76,7 @@ const badSamples = {
 };
 for (const [name, [handler, says]] of Object.entries(badSamples)) {
   test(`${name}: only the Sample button is off, the model answers`, async () => {
-    const { context, page } = await openPage(browser, server.url, 'cpu', { routes: { '**/samples.bin': handler } });
+    const { context, page } = await openPage(site.browser, site.url, 'cpu', { routes: { '**/samples.bin': handler } });
     await waitReady(page);
     assert.match(await page.locator('#notice').textContent(), says);
     assert.equal(await page.locator('#sample').isDisabled(), true);
@@ -98,7 +89,7 @@ for (const [name, [handler, says]] of Object.entries(badSamples)) {
 }
 
 test('samples.bin arriving 10 s late does not hold up the model', async () => {
-  const { context, page } = await openPage(browser, server.url, 'cpu', { routes: { '**/samples.bin': late(10_000) } });
+  const { context, page } = await openPage(site.browser, site.url, 'cpu', { routes: { '**/samples.bin': late(10_000) } });
   const t0 = Date.now();
   await page.waitForFunction(() => document.body.dataset.ready === 'true', null, { timeout: 60_000 });
   const readyAfter = Date.now() - t0;

@@ -3,7 +3,7 @@
 // must be exact and "contains a 4?" right often enough; `npm run drawn` is the full report.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { serveDist, launch, openPage, waitReady } from './harness.mjs';
+import { serveAndLaunch, openPage, waitReady } from './harness.mjs';
 import {
   GLYPHS, DEFAULTS, bounds, makeSequence, makeSequences, segmentCount,
 } from './strokes.mjs';
@@ -61,20 +61,16 @@ test('the generator: several styles per digit, deterministic, gaps between digit
   assert.equal(used.size, styles, 'every style is drawn somewhere in 300 sequences');
 });
 
-let server;
-let browser;
+const site = serveAndLaunch();
 let page;
 let context;
 before(async () => {
-  server = await serveDist();
-  browser = await launch();
-  ({ context, page } = await openPage(browser, server.url, 'cpu'));
+  await site.ready;
+  ({ context, page } = await openPage(site.browser, site.url, 'cpu'));
   await waitReady(page);
 });
 after(async () => {
   await context?.close();
-  await browser?.close();
-  server?.close();
 });
 
 test('the fast mouse path draws exactly what page.mouse draws', async () => {

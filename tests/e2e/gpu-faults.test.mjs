@@ -2,28 +2,19 @@
 // the CPU's, compares one reading in 20 with the CPU after that, and any later fault (a lost
 // device, an error no call returns, answers unlike the CPU's) moves it to the CPU with the
 // drawing kept; choosing WebGPU again opens a fresh device.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  serveDist, launch, openPage, waitReady, drawWithMouse, readAnswer, waitForCrops, nativeProbabilities,
+  serveAndLaunch, openPage, waitReady, drawWithMouse, readAnswer, waitForCrops, nativeProbabilities,
 } from './harness.mjs';
 
-let server;
-let browser;
-before(async () => {
-  server = await serveDist();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+const site = serveAndLaunch();
 
 const backendShown = (page) => page.locator('#backend').textContent().then((t) => t.trim());
 const notice = (page) => page.locator('#notice').textContent();
 
 test('WebGPU whose answers differ from the CPU is refused at warm-up', async () => {
-  const { context, page } = await openPage(browser, server.url, 'webgpu', { query: '&gpuFault=corrupt' });
+  const { context, page } = await openPage(site.browser, site.url, 'webgpu', { query: '&gpuFault=corrupt' });
   await waitReady(page);
   assert.equal(await backendShown(page), 'cpu');
   assert.match(await notice(page), /differ from the CPU/);
@@ -34,7 +25,7 @@ test('WebGPU whose answers differ from the CPU is refused at warm-up', async () 
 });
 
 test('WebGPU that starts answering wrong after its check is caught by a spot check against the CPU', async () => {
-  const { context, page } = await openPage(browser, server.url, 'webgpu');
+  const { context, page } = await openPage(site.browser, site.url, 'webgpu');
   await waitReady(page);
   assert.equal(await backendShown(page), 'webgpu');
   assert.equal(await page.evaluate(() => window.digitseq.injectGpuFault('corrupt')), true);
@@ -65,7 +56,7 @@ test('WebGPU that starts answering wrong after its check is caught by a spot che
 /** Whether this browser dispatches WebGPU's uncapturederror events at all (Chromium
  * 156.0.8078.114 on SwiftShader does not; .73 did), probed with raw WebGPU in the page. */
 async function browserReportsUncapturedErrors() {
-  const { context, page } = await openPage(browser, server.url, 'cpu');
+  const { context, page } = await openPage(site.browser, site.url, 'cpu');
   const heard = await page.evaluate(async () => {
     const device = await (await navigator.gpu.requestAdapter()).requestDevice();
     let seen = false;
@@ -86,7 +77,7 @@ for (const [fault, said] of [['lose', /lost|failed while reading/], ['validation
       t.skip('this browser dispatches no uncapturederror events, so the page cannot hear them (docs/gpu.md)');
       return;
     }
-    const { context, page } = await openPage(browser, server.url, 'webgpu');
+    const { context, page } = await openPage(site.browser, site.url, 'webgpu');
     await waitReady(page);
     assert.equal(await backendShown(page), 'webgpu');
     await drawWithMouse(page, [1, 4, 7]);

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -51,6 +52,35 @@ export async function launch() {
       '--use-angle=swiftshader',
     ],
   });
+}
+
+/** The page served from dist/ and one Chromium, shared by every test of the calling file:
+ * started in its `before` (with the artifacts folder made), closed in its `after`. The
+ * returned object's `url` and `browser` are set once the file's tests run; a `before` of the
+ * file's own awaits `site.ready` first (Node 20 runs a file's `before` hooks side by side). */
+export function serveAndLaunch() {
+  const site = { url: undefined, browser: undefined };
+  let server;
+  let started;
+  site.ready = new Promise((resolve, reject) => { started = { resolve, reject }; });
+  site.ready.catch(() => {}); // the hook below reports the failure
+  before(async () => {
+    try {
+      server = await serveDist();
+      site.url = server.url;
+      site.browser = await launch();
+      fs.mkdirSync(ARTIFACTS, { recursive: true });
+      started.resolve();
+    } catch (e) {
+      started.reject(e);
+      throw e;
+    }
+  });
+  after(async () => {
+    await site.browser?.close();
+    server?.close();
+  });
+  return site;
 }
 
 /** A phone as the issue names it: 390×844 CSS pixels, touch, three device pixels per CSS one. */

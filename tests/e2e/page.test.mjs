@@ -1,29 +1,19 @@
 // End-to-end: the page as trunk builds it, in Debian's Chromium, on both backends, with the
 // real shipped weights.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  ARTIFACTS, ROOT, serveDist, launch, openPage, waitReady, drawWithMouse, drawWithTouch,
+  ARTIFACTS, ROOT, serveAndLaunch, openPage, waitReady, drawWithMouse, drawWithTouch,
   readAnswer, waitForCrops, nativeProbabilities,
 } from './harness.mjs';
 
-let server;
-let browser;
-before(async () => {
-  server = await serveDist();
-  browser = await launch();
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-});
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+const site = serveAndLaunch();
 
 for (const backend of ['cpu', 'webgpu']) {
   test(`${backend}: becomes ready on the backend asked for`, async () => {
-    const { context, page } = await openPage(browser, server.url, backend);
+    const { context, page } = await openPage(site.browser, site.url, backend);
     await waitReady(page);
     assert.equal((await page.locator('#backend').textContent()).trim(), backend);
     assert.equal(await page.locator('#error').isVisible(), false);
@@ -31,7 +21,7 @@ for (const backend of ['cpu', 'webgpu']) {
   });
 
   test(`${backend}: digits drawn with the mouse get one crop each and an answer`, async () => {
-    const { context, page } = await openPage(browser, server.url, backend);
+    const { context, page } = await openPage(site.browser, site.url, backend);
     await waitReady(page);
     await drawWithMouse(page, [1, 4, 7]);
     await waitForCrops(page, 3);
@@ -44,7 +34,7 @@ for (const backend of ['cpu', 'webgpu']) {
   });
 
   test(`${backend}: sample sequences get the native model's probabilities (±1e-3)`, async () => {
-    const { context, page } = await openPage(browser, server.url, backend);
+    const { context, page } = await openPage(site.browser, site.url, backend);
     await waitReady(page);
     for (let round = 0; round < 2; round++) {
       await page.click('#sample');
@@ -72,7 +62,7 @@ for (const backend of ['cpu', 'webgpu']) {
 }
 
 test('touch drawing produces crops and an answer', async () => {
-  const { context, page } = await openPage(browser, server.url, 'cpu', { touch: true });
+  const { context, page } = await openPage(site.browser, site.url, 'cpu', { touch: true });
   await waitReady(page);
   await drawWithTouch(page, [4, 1, 0]);
   await waitForCrops(page, 3);
@@ -82,7 +72,7 @@ test('touch drawing produces crops and an answer', async () => {
 });
 
 test('the digit selector changes the question and the answer', async () => {
-  const { context, page } = await openPage(browser, server.url, 'cpu');
+  const { context, page } = await openPage(site.browser, site.url, 'cpu');
   await waitReady(page);
   await drawWithMouse(page, [1, 7, 1]);
   await waitForCrops(page, 3);
@@ -98,7 +88,7 @@ test('the digit selector changes the question and the answer', async () => {
 });
 
 test('undo removes the last stroke and clear empties the pad', async () => {
-  const { context, page } = await openPage(browser, server.url, 'cpu');
+  const { context, page } = await openPage(site.browser, site.url, 'cpu');
   await waitReady(page);
   await drawWithMouse(page, [1, 7, 1]);
   await waitForCrops(page, 3);
@@ -130,7 +120,7 @@ test('corrupted or mismatched weights show an error, not a dead page', async () 
     missing: { [`**/${weightsFile}`]: (route) => route.fulfill({ status: 404, body: 'not found' }) },
   };
   for (const [name, routes] of Object.entries(cases)) {
-    const { context, page } = await openPage(browser, server.url, 'cpu', { routes });
+    const { context, page } = await openPage(site.browser, site.url, 'cpu', { routes });
     await page.locator('#error').waitFor({ state: 'visible', timeout: 60_000 });
     const text = await page.locator('#error').textContent();
     assert.ok(text.length > 20, `${name}: ${text}`);
@@ -140,7 +130,7 @@ test('corrupted or mismatched weights show an error, not a dead page', async () 
 });
 
 test('a screenshot of the page with a drawn sequence is kept as an artifact', async () => {
-  const { context, page } = await openPage(browser, server.url, 'cpu');
+  const { context, page } = await openPage(site.browser, site.url, 'cpu');
   await waitReady(page);
   await drawWithMouse(page, [4, 1, 7, 0]);
   await waitForCrops(page, 4);

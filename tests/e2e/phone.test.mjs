@@ -1,26 +1,16 @@
 // The page on a phone (issue 14): 390×844 CSS pixels, touch, devicePixelRatio 3. A row of
 // eight digits fits the pad, touch strokes segment and read like the same strokes drawn with
 // the mouse, and drawing neither scrolls nor zooms the page.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  ARTIFACTS, serveDist, launch, openPage, waitReady, drawWithMouse, drawWithTouch, readAnswer,
+  ARTIFACTS, serveAndLaunch, openPage, waitReady, drawWithMouse, drawWithTouch, readAnswer,
   waitForCrops,
 } from './harness.mjs';
 
-let server;
-let browser;
-before(async () => {
-  server = await serveDist();
-  browser = await launch();
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-});
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+const site = serveAndLaunch();
 
 const ROW = [4, 1, 7, 0, 1, 4, 0, 7];
 
@@ -34,7 +24,7 @@ const viewport = (page) => page.evaluate(() => ({
 }));
 
 test('phone: eight touch-written digits fit one row, read like mouse ones, and nothing scrolls or zooms', async () => {
-  const { context, page } = await openPage(browser, server.url, 'cpu', { phone: true });
+  const { context, page } = await openPage(site.browser, site.url, 'cpu', { phone: true });
   await waitReady(page);
   const before = await viewport(page);
   assert.equal(before.dpr, 3);

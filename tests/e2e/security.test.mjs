@@ -1,7 +1,7 @@
 // Nothing from elsewhere: the page loads only from its own origin under a strict
 // Content-Security-Policy (on both backends, and as `trunk serve` serves it), and
 // `trunk serve` listens on the loopback interface only.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -9,24 +9,15 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  ROOT, serveDist, launch, openPage, waitReady, waitForCrops, cspViolations, READY_TIMEOUT,
+  ROOT, serveAndLaunch, openPage, waitReady, waitForCrops, cspViolations, READY_TIMEOUT,
 } from './harness.mjs';
 
-let server;
-let browser;
-before(async () => {
-  server = await serveDist();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+const site = serveAndLaunch();
 
 /** Opens the page at `base`, fills the pad with samples and returns every URL it asked for. */
 async function sampleAndListRequests(base, backend) {
   const requested = [];
-  const { context, page } = await openPage(browser, base, backend);
+  const { context, page } = await openPage(site.browser, base, backend);
   page.on('request', (r) => requested.push(r.url()));
   await waitReady(page);
   await page.click('#sample');
@@ -45,8 +36,8 @@ function assertSameOrigin(requested, base) {
 
 for (const backend of ['cpu', 'webgpu']) {
   test(`${backend}: every request goes to the page's origin and the policy refuses nothing it needs`, async () => {
-    const { context, page, requested } = await sampleAndListRequests(server.url, backend);
-    assertSameOrigin(requested, server.url);
+    const { context, page, requested } = await sampleAndListRequests(site.url, backend);
+    assertSameOrigin(requested, site.url);
     assert.deepEqual(await cspViolations(page), []);
     assert.equal((await page.locator('#backend').textContent()).trim(), backend);
     await context.close();
@@ -54,7 +45,7 @@ for (const backend of ['cpu', 'webgpu']) {
 }
 
 test('the policy allows only this origin, and refuses scripts from elsewhere or injected inline', async () => {
-  const { context, page } = await openPage(browser, server.url, 'cpu');
+  const { context, page } = await openPage(site.browser, site.url, 'cpu');
   await waitReady(page);
   const policy = await page.evaluate(
     () => document.querySelector('meta[http-equiv="Content-Security-Policy"]')?.content ?? '');

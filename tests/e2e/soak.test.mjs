@@ -5,27 +5,19 @@
 //
 // `npm test` runs a quarter of every count (SOAK_SCALE=0.25) to keep CI short; `npm run soak`
 // runs the full counts, which the figures in docs/reliability.md come from.
-import { test, before, after } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ARTIFACTS, serveDist, launch, openPage, waitReady } from './harness.mjs';
+import { ARTIFACTS, serveAndLaunch, openPage, waitReady } from './harness.mjs';
 import { padGeometry, generatorOptions, settle, clearPad, drawWithMouse } from './drawn.mjs';
 import { makeSequence } from './strokes.mjs';
 
 const SCALE = Number(process.env.SOAK_SCALE ?? 0.25);
 const count = (n) => Math.max(20, Math.round(n * SCALE));
 const report = {};
-let server;
-let browser;
-before(async () => {
-  server = await serveDist();
-  browser = await launch();
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-});
-after(async () => {
-  await browser?.close();
-  server?.close();
+const site = serveAndLaunch();
+after(() => {
   fs.writeFileSync(path.join(ARTIFACTS, 'soak-report.json'), `${JSON.stringify(report, null, 2)}\n`);
   console.log(JSON.stringify(report));
 });
@@ -111,7 +103,7 @@ function assertSteady(name, { latencies, again, heap0, heap1, wasm0, wasm1 }, pa
 }
 
 test('CPU: 1,000 rows through the API, memory and latency steady', async () => {
-  const { context, page } = await openPage(browser, server.url, 'cpu');
+  const { context, page } = await openPage(site.browser, site.url, 'cpu');
   await waitReady(page);
   const n = count(1000);
   assertSteady('cpu api', await apiReadings(page, n), page);
@@ -119,7 +111,7 @@ test('CPU: 1,000 rows through the API, memory and latency steady', async () => {
 });
 
 test('WebGPU (SwiftShader): 100 rows through the API, memory and latency steady', async () => {
-  const { context, page } = await openPage(browser, server.url, 'webgpu');
+  const { context, page } = await openPage(site.browser, site.url, 'webgpu');
   await waitReady(page);
   assert.equal((await page.locator('#backend').textContent()).trim(), 'webgpu');
   const n = count(100);
@@ -129,7 +121,7 @@ test('WebGPU (SwiftShader): 100 rows through the API, memory and latency steady'
 });
 
 test('CPU: 100 rows drawn with the mouse, memory steady, every row read', async () => {
-  const { context, page } = await openPage(browser, server.url, 'cpu');
+  const { context, page } = await openPage(site.browser, site.url, 'cpu');
   await waitReady(page);
   const geometry = await padGeometry(page);
   const draw = async (i) => {
@@ -167,7 +159,7 @@ test('CPU: 100 rows drawn with the mouse, memory steady, every row read', async 
 // Chromium on SwiftShader the compositor alone drops frames (an idle page here shows frames
 // of 83 ms, drawing one stroke on an empty pad 130–200 ms, with no long task at all).
 test('a 60-second scribble: 500 strokes into 40 digits, no long task, still answers', async () => {
-  const { context, page } = await openPage(browser, server.url, 'cpu');
+  const { context, page } = await openPage(site.browser, site.url, 'cpu');
   await waitReady(page);
   const { box } = await padGeometry(page);
   const strokes = count(500);

@@ -3,6 +3,7 @@
 //
 //   npm run drawn -- [--n 200] [--seed 1] [--backend cpu|webgpu] [--webgpu]
 //                    [--input cdp|playwright|api] [--spacing bbox|visual] [--variation 1]
+//                    [--tight]          (strokes.mjs' TIGHT rows: touching, slanted)
 //                    [--shots 8] [--quiet]
 //                    [--only 31,90,…]   (just these sequences, into drawn-only-report.*)
 //                    [--weights DIR]    (the page gets DIR/model.{bpk,json}, e.g. www/, instead
@@ -22,7 +23,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ARTIFACTS, DIST, ROOT, serveDist, launch, openPage, strokeWithMouse, waitReady } from './harness.mjs';
-import { DEFAULTS, makeSequence } from './strokes.mjs';
+import { DEFAULTS, TIGHT, makeSequence } from './strokes.mjs';
 
 const DIGITS = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
 const SETTLE_TIMEOUT = 240_000;
@@ -326,10 +327,10 @@ export function misreadPositions(row) {
  * after each; `shoot(row)` may return a screenshot path for a failure.
  */
 export async function runSequences(page, {
-  n, indices, seed, input = 'cdp', spacing = 'bbox', variation = 1, onSequence, shoot, saveCrops,
+  n, indices, seed, input = 'cdp', spacing = 'bbox', variation = 1, generator = {}, onSequence, shoot, saveCrops,
 } = {}) {
   const geometry = await padGeometry(page);
-  const options = { ...generatorOptions(geometry), spacing, variation };
+  const options = { ...generatorOptions(geometry), spacing, variation, ...generator };
   const rows = [];
   for (const i of indices ?? Array.from({ length: n }, (_, k) => k)) {
     const seq = makeSequence(seed, i, options);
@@ -357,6 +358,7 @@ function parseArgs(argv) {
     input: process.env.DRAWN_INPUT ?? 'cdp',
     spacing: 'bbox',
     variation: 1,
+    generator: {},
     shots: 8,
     quiet: false,
   };
@@ -371,6 +373,7 @@ function parseArgs(argv) {
     else if (a === '--input') args.input = value();
     else if (a === '--spacing') args.spacing = value();
     else if (a === '--variation') args.variation = Number(value());
+    else if (a === '--tight') args.generator = TIGHT;
     else if (a === '--only') args.only = value().split(',').map(Number);
     else if (a === '--weights') args.weights = value();
     else if (a === '--out') args.out = value();
@@ -456,6 +459,7 @@ async function main() {
       input: args.input,
       spacing: args.spacing,
       variation: args.variation,
+      generator: args.generator,
       shoot,
       onSequence: (row) => {
         ok4 += row.fourOk ? 1 : 0;
@@ -481,7 +485,7 @@ async function main() {
         seed: args.seed,
         backend: args.backend,
         input: args.input,
-        generator: { ...DEFAULTS, ...generatorOptions(geometry), spacing: args.spacing, variation: args.variation },
+        generator: { ...DEFAULTS, ...generatorOptions(geometry), spacing: args.spacing, variation: args.variation, ...args.generator },
         pad: {
           cssWidth: Math.round(geometry.box.width),
           cssHeight: Math.round(geometry.box.height),

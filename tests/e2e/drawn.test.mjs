@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { serveAndLaunch, openPage, waitReady } from './harness.mjs';
 import {
-  GLYPHS, DEFAULTS, bounds, makeSequence, makeSequences, segmentCount,
+  GLYPHS, DEFAULTS, TIGHT, bounds, makeSequence, makeSequences, segmentCount,
 } from './strokes.mjs';
 import {
   padGeometry, generatorOptions, clearPad, drawWithMouse, settle, readPage, runSequences, summarise,
@@ -71,6 +71,34 @@ before(async () => {
 });
 after(async () => {
   await context?.close();
+});
+
+test('the tight generator: inks from touching to 0.15 row heights apart, slanted, on the pad', () => {
+  const seqs = makeSequences(SEED, 100, TIGHT);
+  assert.deepEqual(makeSequence(SEED, 7, TIGHT), makeSequence(SEED, 7, TIGHT));
+  // The defaults' rows are untouched by the preset's existence.
+  assert.notDeepEqual(makeSequence(SEED, 7, TIGHT).strokes, makeSequence(SEED, 7).strokes);
+  const points = (strokes) => strokes.flat();
+  let pairs = 0;
+  let touching = 0;
+  let overlappingBoxes = 0;
+  for (const s of seqs) {
+    const b = bounds(s.strokes);
+    assert.ok(b.minX > 0 && b.maxX < DEFAULTS.padWidthUnits && b.minY > 0 && b.maxY < DEFAULTS.padHeightUnits,
+      `sequence ${s.index} leaves the pad: ${JSON.stringify(b)}`);
+    for (let i = 1; i < s.digitStrokes.length; i++) {
+      const [left, right] = [points(s.digitStrokes[i - 1]), points(s.digitStrokes[i])];
+      let nearest = Infinity;
+      for (const [px, py] of left) for (const [qx, qy] of right) nearest = Math.min(nearest, Math.hypot(px - qx, py - qy));
+      // Placed on a 2-unit resampling, drawn on a `step`-unit one: a few units of slack.
+      assert.ok(nearest <= TIGHT.gapRange[1] * s.height + DEFAULTS.step, `sequence ${s.index}, digit ${i}: inks ${nearest} apart`);
+      pairs++;
+      if (nearest < DEFAULTS.inkWidth) touching++;
+      if (bounds(s.digitStrokes[i]).minX < bounds(s.digitStrokes[i - 1]).maxX) overlappingBoxes++;
+    }
+  }
+  assert.ok(touching > 0.2 * pairs, `${touching} of ${pairs} neighbours touch`);
+  assert.ok(overlappingBoxes > 0.5 * pairs, `${overlappingBoxes} of ${pairs} neighbours' boxes overlap`);
 });
 
 test('the fast mouse path draws exactly what page.mouse draws', async () => {

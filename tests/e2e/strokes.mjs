@@ -330,7 +330,18 @@ export const DEFAULTS = {
    * middles: 1 is the report's handwriting (jitter ±1.2–3%, aspect 0.8–1.25, slant −0.1…0.35,
    * rotation ±7°), 2 twice as wild. For finding where reading breaks. */
   variation: 1,
+  /** Gaps between neighbours, in row heights: uniform in [lo, hi]; at least `inkWidth` + 3
+   * pad units apart unless `touching` (then centre lines may come as close as 0: inks touch
+   * below `inkWidth`). */
+  gapRange: [0.12, 0.45],
+  touching: false,
+  /** Per-digit slant (x shift per unit of height, > 0 leaning right), before `variation`. */
+  slantRange: [-0.1, 0.35],
 };
+
+/** Tight rows, as issue 14's kept-aside set: inks from touching to 0.15 row heights apart
+ * (measured between the inks, so slanted neighbours' boxes overlap), slant up to 0.45. */
+export const TIGHT = { spacing: 'visual', gapRange: [0, 0.15], touching: true, slantRange: [-0.1, 0.45] };
 
 const U = (rng, lo, hi) => lo + (hi - lo) * rng();
 const pick = (rng, list) => list[Math.floor(rng() * list.length) % list.length];
@@ -349,7 +360,7 @@ function chooseDigits(rng, length, fourShare) {
  * glyph's style drawn with control-point jitter, then aspect, slant and rotation; plus a
  * slow wobble along each stroke (an unsteady hand).
  */
-function handwrite(rng, digit, styleIndex, v = 1) {
+function handwrite(rng, digit, styleIndex, v = 1, slantRange = DEFAULTS.slantRange) {
   const style = GLYPHS[digit][styleIndex];
   // `v` widens every range about its middle (1: as documented in DEFAULTS.variation).
   const widen = (x, mid) => (v === 1 ? x : mid + (x - mid) * v);
@@ -358,7 +369,9 @@ function handwrite(rng, digit, styleIndex, v = 1) {
   const raw = style.strokes(j);
   const b = bounds(raw);
   const aspect = Math.max(0.3, widen(U(rng, 0.8, 1.25), 1));
-  const slant = widen(U(rng, -0.1, 0.35), 0.125); // > 0: leaning right, as most people write
+  const [slantLo, slantHi] = slantRange;
+  // > 0: leaning right, as most people write
+  const slant = widen(U(rng, slantLo, slantHi), (slantLo + slantHi) / 2);
   const rot = (widen(U(rng, -7, 7), 0) * Math.PI) / 180;
   const [cos, sin] = [Math.cos(rot), Math.sin(rot)];
   const cx = (b.minX + b.maxX) / 2;
@@ -392,17 +405,17 @@ export function makeSequence(seed, index, options = {}) {
     // Rarely, jitter pulls a separate stroke (a 9's stem) clear of the rest of its digit,
     // which would then be read as two: write that digit again.
     for (;;) {
-      const w = handwrite(rng, d, style, o.variation);
+      const w = handwrite(rng, d, style, o.variation, o.slantRange);
       if (segmentCount(w.strokes, 0.04) === 1) return w;
     }
   });
   const sizes = digits.map(() => U(rng, 0.85, 1.1));
-  const gaps = digits.map(() => U(rng, 0.12, 0.45));
+  const gaps = digits.map(() => U(rng, o.gapRange[0], o.gapRange[1]));
   const wobble = digits.map(() => U(rng, -0.07, 0.07));
   const H = o.padHeightUnits;
   const marginL = U(rng, 0.02, 0.06) * o.padWidthUnits;
   const usable = o.padWidthUnits * 0.95 - marginL;
-  const minGap = o.inkWidth + 3;
+  const minGap = o.touching ? 0 : o.inkWidth + 3;
   // A natural size (45–75% of the pad's height), shrunk until the row fits the pad.
   let height = U(rng, 0.45, 0.75) * H;
   const rowWidth = (h) => written.reduce((sum, w, i) => sum + bounds(w.strokes).w * h * sizes[i]

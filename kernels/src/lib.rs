@@ -46,13 +46,14 @@ pub fn lstm_layer(gates_in: &Tensor<3>, recurrent: &Tensor<2>) -> Option<Tensor<
 }
 
 /// One clipped Adam step ([`optim`]) of `param` as one operation on the GPU backend (with the
-/// `wgpu` feature): [param, moment 1, moment 2] after it, from the moments before it; `None`
-/// on other backends, where the caller runs burn's operations.
+/// `wgpu` feature): [param, moment 1, moment 2] after it, from the moments before it (`None`
+/// at the first step: zeros, made only there); `None` on other backends, where the caller
+/// runs burn's operations.
 pub fn clipped_adam<const D: usize>(
     step: &optim::AdamStep,
     param: &Tensor<D>,
     grad: &Tensor<D>,
-    moments: [&Tensor<D>; 2],
+    moments: Option<[&Tensor<D>; 2]>,
 ) -> Option<[Tensor<D>; 3]> {
     #[cfg(feature = "wgpu")]
     return wgpu::adam::run(step, param, grad, moments);

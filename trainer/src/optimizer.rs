@@ -60,15 +60,10 @@ impl Optimizer for ClippedAdam {
             max_norm: MAX_NORM,
             time: state.as_ref().map_or(0, |s| s.momentum.time) + 1,
         };
-        // The first step's moments are zeros, which is what burn's first step amounts to.
-        let zeros;
-        let moments = match &state {
-            Some(s) => [&s.momentum.moment_1, &s.momentum.moment_2],
-            None => {
-                zeros = tensor.zeros_like();
-                [&zeros, &zeros]
-            }
-        };
+        // No state yet: the kernel starts from zero moments, as burn's first step amounts to.
+        let moments = state
+            .as_ref()
+            .map(|s| [&s.momentum.moment_1, &s.momentum.moment_2]);
         if let Some([tensor, moment_1, moment_2]) =
             digitseq_kernels::clipped_adam(&step, &tensor, &grad, moments)
         {
@@ -171,7 +166,7 @@ mod tests {
         let step = first_step();
         let zeros = param.zeros_like();
         assert!(
-            digitseq_kernels::clipped_adam(&step, &param, &grad, [&zeros, &zeros]).is_some(),
+            digitseq_kernels::clipped_adam(&step, &param, &grad, Some([&zeros, &zeros])).is_some(),
             "the GPU step applies on wgpu"
         );
         device.seed(7);
@@ -196,6 +191,8 @@ mod tests {
         let device = Device::flex();
         let ones = Tensor::<1>::ones([3], &device);
         let step = first_step();
-        assert!(digitseq_kernels::clipped_adam(&step, &ones, &ones, [&ones, &ones]).is_none());
+        assert!(
+            digitseq_kernels::clipped_adam(&step, &ones, &ones, Some([&ones, &ones])).is_none()
+        );
     }
 }

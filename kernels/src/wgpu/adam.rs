@@ -83,20 +83,24 @@ fn clipped_adam_kernel<F: Float>(
 }
 
 /// One step on the GPU backend: (param, grad, moment 1, moment 2) → [param, moment 1,
-/// moment 2] after it; `None` when the tensors are elsewhere.
+/// moment 2] after it, the moments zeros at the first step (`None`); `None` when the tensors
+/// are elsewhere.
 pub fn run<const D: usize>(
     step: &AdamStep,
     param: &BurnTensor<D>,
     grad: &BurnTensor<D>,
-    moments: [&BurnTensor<D>; 2],
+    moments: Option<[&BurnTensor<D>; 2]>,
 ) -> Option<[BurnTensor<D>; 3]> {
     let primitive = |t: &BurnTensor<D>| t.clone().try_into_primitive::<Gpu>().ok();
-    let inputs = [
-        primitive(param)?,
-        primitive(grad)?,
-        primitive(moments[0])?,
-        primitive(moments[1])?,
-    ];
+    let (param_gpu, grad) = (primitive(param)?, primitive(grad)?);
+    let [moment_1, moment_2] = match moments {
+        Some([moment_1, moment_2]) => [primitive(moment_1)?, primitive(moment_2)?],
+        None => {
+            let zeros = primitive(&param.zeros_like())?;
+            [zeros.clone(), zeros]
+        }
+    };
+    let inputs = [param_gpu, grad, moment_1, moment_2];
     let shape = inputs[0].shape.clone();
     let step = *step;
     let outputs = queue(

@@ -1,0 +1,64 @@
+//! How the page's segmentation groups generated rows (`tests/e2e/rows-json.mjs`), without a
+//! browser: rows whose digits come out exactly as written, merged or split, and which
+//! digits were split.
+//!
+//!     node tests/e2e/rows-json.mjs --tight | cargo run -p digitseq-model --example segment_rows
+
+use std::collections::BTreeMap;
+use std::io::Read;
+
+use digitseq_model::preprocess::{Point, SegmentOptions, Stroke, segment};
+
+/// The page's pad is this many units tall (web/src/geometry.rs), as the generator's rows are.
+const PAD_HEIGHT_UNITS: f32 = 200.0;
+
+#[derive(serde::Deserialize)]
+struct Row {
+    digits: Vec<u8>,
+    strokes: Vec<Vec<[f32; 2]>>,
+    strokes_per_digit: Vec<usize>,
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut text = String::new();
+    std::io::stdin().read_to_string(&mut text)?;
+    let rows: Vec<Row> = serde_json::from_str(&text)?;
+    let options = SegmentOptions::for_pad_height(PAD_HEIGHT_UNITS);
+    let (mut exact, mut merged, mut split) = (0, 0, 0);
+    let mut split_digits: BTreeMap<u8, usize> = BTreeMap::new();
+    for row in &rows {
+        let strokes: Vec<Stroke> = row
+            .strokes
+            .iter()
+            .map(|points| Stroke {
+                points: points.iter().map(|&[x, y]| Point { x, y }).collect(),
+            })
+            .collect();
+        let mut written = Vec::new();
+        let mut next = 0;
+        for &count in &row.strokes_per_digit {
+            written.push((next..next + count).collect::<Vec<_>>());
+            next += count;
+        }
+        let found = segment(&strokes, &options);
+        if found == written {
+            exact += 1;
+        } else if found.len() < written.len() {
+            merged += 1;
+        } else {
+            split += 1;
+            for (digit, strokes) in row.digits.iter().zip(&written) {
+                if strokes.len() > 1 && !found.contains(strokes) {
+                    *split_digits.entry(*digit).or_default() += 1;
+                }
+            }
+        }
+    }
+    println!(
+        "{} rows: exact {exact} ({:.1}%), fewer digits than written {merged}, more or \
+         regrouped {split}; digits split apart: {split_digits:?}",
+        rows.len(),
+        100.0 * exact as f64 / rows.len().max(1) as f64
+    );
+    Ok(())
+}

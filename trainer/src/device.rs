@@ -23,8 +23,6 @@ pub struct Selected {
     pub description: String,
     /// Whether it is wgpu (any adapter): training takes `TrainConfig::for_gpu`'s defaults.
     pub gpu: bool,
-    /// Where the main device cuts shader loops short: the most iterations it runs.
-    pub loop_cap: Option<u32>,
 }
 
 impl Selected {
@@ -63,7 +61,6 @@ fn cpu() -> Selected {
         description: format!("cpu (burn flex, {threads} threads)"),
         gpu: false,
         others: Vec::new(),
-        loop_cap: None,
     }
 }
 
@@ -71,8 +68,7 @@ fn cpu() -> Selected {
 /// there is one, says so in the description and warns: such a device computes long reductions
 /// wrongly without an error.
 fn with_loop_cap(mut selected: Selected) -> Selected {
-    selected.loop_cap = digitseq_kernels::shader_loop_cap(&selected.device);
-    if let Some(cap) = selected.loop_cap {
+    if let Some(cap) = digitseq_kernels::shader_loop_cap(&selected.device) {
         eprintln!(
             "warning: {} stops every shader loop after {cap} iterations (Mesa's software \
              Vulkan does): longer reductions come out wrong without an error, so training on \
@@ -102,7 +98,6 @@ fn wgpu() -> Result<(Selected, bool), String> {
                     ),
                     gpu: true,
                     others: Vec::new(),
-                    loop_cap: None,
                 },
                 software,
             ))
@@ -169,7 +164,6 @@ pub fn select_gpus(choice: DeviceChoice, count: usize) -> anyhow::Result<Selecte
         others: devices,
         description: format!("wgpu, {count} GPUs: {}", names.join(", ")),
         gpu: true,
-        loop_cap: None,
     }))
 }
 

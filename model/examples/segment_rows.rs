@@ -17,6 +17,8 @@ struct Row {
     digits: Vec<u8>,
     strokes: Vec<Vec<[f32; 2]>>,
     strokes_per_digit: Vec<usize>,
+    #[serde(default)]
+    styles: Vec<String>,
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -24,6 +26,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     std::io::stdin().read_to_string(&mut text)?;
     let rows: Vec<Row> = serde_json::from_str(&text)?;
     let options = SegmentOptions::for_pad_height(PAD_HEIGHT_UNITS);
+    // `--show`: every row not segmented as written, on stderr.
+    let verbose = std::env::args().any(|a| a == "--show");
     let (mut exact, mut merged, mut split) = (0, 0, 0);
     let mut split_digits: BTreeMap<u8, usize> = BTreeMap::new();
     for row in &rows {
@@ -44,9 +48,41 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         if found == written {
             exact += 1;
         } else if found.len() < written.len() {
+            if verbose {
+                let merged: Vec<String> = found
+                    .iter()
+                    .filter(|g| !written.contains(g))
+                    .map(|g| {
+                        let ds: Vec<String> = written
+                            .iter()
+                            .zip(&row.digits)
+                            .filter(|(w, _)| w.iter().any(|i| g.contains(i)))
+                            .map(|(_, d)| d.to_string())
+                            .collect();
+                        ds.join("+")
+                    })
+                    .collect();
+                eprintln!("merged {:?}", merged);
+            }
             merged += 1;
         } else {
             split += 1;
+            if verbose {
+                let show = |groups: &[Vec<usize>]| {
+                    groups
+                        .iter()
+                        .map(|g| format!("{g:?}"))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                };
+                eprintln!(
+                    "digits {:?} styles {:?}\n  written {}\n  found   {}",
+                    row.digits,
+                    row.styles,
+                    show(&written),
+                    show(&found)
+                );
+            }
             for (digit, strokes) in row.digits.iter().zip(&written) {
                 if strokes.len() > 1 && !found.contains(strokes) {
                     *split_digits.entry(*digit).or_default() += 1;

@@ -1,7 +1,8 @@
 //! What the trainer and the page must agree on: the network and its config, the MNIST-style
 //! preprocessing of drawn digits, and the weight-file format.
 //!
-//! Backend-free: callers pick the device (`flex`, `wgpu`, `webgpu`) and pass it in. With the
+//! The network is backend-free: callers pick the device (`flex`, `wgpu`, `webgpu`) and pass it
+//! in. Segmentation's small crop scorer (`scorer.rs`) always runs on flex, synchronously. With the
 //! feature `flex-training` (the trainer's), `conv.rs` and `lstm.rs` take the hand-written
 //! kernels of the `digitseq-kernels` crate on flex.
 
@@ -11,6 +12,7 @@ pub mod lstm;
 pub mod network;
 pub mod preprocess;
 pub mod samples;
+pub mod scorer;
 pub mod segment;
 pub mod weights;
 

@@ -1,15 +1,24 @@
 //! Which strokes make one digit, from how people write a row:
-//! - ink that overlaps horizontally belongs to one digit (a 4's two strokes, a 7's bar, a
-//!   stroke added later to an earlier digit);
-//! - a stroke that starts or ends on the ink of a stroke written before it continues that
-//!   stroke's digit, even where it reaches a little past its right edge (a 9's stem drawn
-//!   from the loop's right side, a 5's flag from the top of its body).
+//! - a digit's strokes are written one after another, so a digit is a run of consecutive
+//!   strokes in writing order, whatever their order on the pad (a row written right to left
+//!   included);
+//! - a stroke that goes back to an earlier digit's ink (a bar or stem added later) joins
+//!   that digit;
+//! - a digit's ink is connected: strokes separated by a horizontal gap are different digits;
+//! - where strokes overlap or touch, which runs are digits is decided by how much each run's
+//!   crop looks like one digit (`scorer.rs`, trained on MNIST singles against merged pairs
+//!   and fragments), with overlap and touching as evidence for keeping strokes together.
+//!   The best split of the whole row wins (dynamic programming over the runs).
 //!
 //! Stray taps (specks) are dropped. Digits come out left to right.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 
-use crate::preprocess::{Bounds, Point, Stroke, distance_sq_to_segment};
+use crate::preprocess::{Bounds, Point, Stroke, distance_sq_to_segment, render_mnist_style};
+use crate::scorer::DigitScorer;
 
 /// How strokes are grouped into digits.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -17,12 +26,28 @@ pub struct SegmentOptions {
     /// Strokes whose extent is smaller than this (pad pixels) on both axes are specks:
     /// stray taps, ignored.
     pub min_stroke_extent: f32,
-    /// Horizontal gap (pad pixels) below which two pieces of ink still count as touching.
+    /// Horizontal gap (pad pixels) up to which two pieces of ink may still be one digit.
     pub join_gap: f32,
     /// A stroke whose first or last point comes this close (pad pixels) to an earlier
     /// stroke's centre line starts on its ink: the pen's width, where two inks touch.
     pub touch_distance: f32,
+    /// What splitting two consecutive strokes costs (in units of ln P of the scorer) per
+    /// share of the narrower one's width that they overlap horizontally.
+    pub overlap_weight: f32,
+    /// What splitting a stroke from the one before costs when it starts or ends on its ink.
+    pub touch_weight: f32,
+    /// What splitting a stroke from the one before costs when their centre lines cross (a
+    /// 4's stem through its bar, a 7's crossbar): neighbours in a row touch, they rarely cross.
+    pub cross_weight: f32,
+    /// What a digit costs per unit of width-to-height ratio beyond `MAX_ASPECT`: digits run
+    /// together are wide.
+    pub wide_weight: f32,
 }
+
+/// A digit is at most this many strokes (corrections aside).
+const MAX_RUN: usize = 4;
+/// Digits are rarely wider than this times their height (a slanted 0 at most).
+const MAX_ASPECT: f32 = 1.2;
 
 impl SegmentOptions {
     /// Sensible values for a pad `height` pixels tall, where a digit fills most of it and the
@@ -30,15 +55,80 @@ impl SegmentOptions {
     pub fn for_pad_height(height: f32) -> Self {
         Self {
             min_stroke_extent: 0.04 * height,
-            join_gap: 0.0,
+            join_gap: 0.035 * height,
             touch_distance: 0.035 * height,
+            overlap_weight: 12.0,
+            touch_weight: 1.0,
+            cross_weight: 8.0,
+            wide_weight: 8.0,
         }
     }
 }
 
-/// Groups strokes into digits, left to right (see the module's rules). Returns stroke indices
-/// per digit, each in writing order.
+/// Groups strokes into digits, left to right (see the module's rules), with the scorer that
+/// ships with this crate. Returns stroke indices per digit, each in writing order.
 pub fn segment(strokes: &[Stroke], options: &SegmentOptions) -> Vec<Vec<usize>> {
+    thread_local! {
+        static SCORER: DigitScorer = DigitScorer::shipped();
+        // Scores of crops seen before, by their ink: the page segments the whole pad again
+        // after every stroke, and most candidate crops have not changed.
+        static SEEN: RefCell<HashMap<u64, f32>> = RefCell::new(HashMap::new());
+    }
+    segment_scored(strokes, options, |runs| {
+        let keys: Vec<u64> = runs
+            .iter()
+            .map(|run| ink_key(run.iter().map(|&i| &strokes[i])))
+            .collect();
+        SEEN.with_borrow_mut(|seen| {
+            if seen.len() > MAX_SEEN {
+                seen.clear();
+            }
+            let new: Vec<usize> = (0..runs.len())
+                .filter(|&k| !seen.contains_key(&keys[k]))
+                .collect();
+            let images: Vec<Vec<f32>> = new
+                .iter()
+                .map(|&k| {
+                    render_mnist_style(&runs[k].iter().map(|&i| &strokes[i]).collect::<Vec<_>>())
+                })
+                .collect();
+            let scores = SCORER.with(|scorer| scorer.one_digit_log_probability(&images));
+            for (&k, score) in new.iter().zip(scores) {
+                seen.insert(keys[k], score);
+            }
+            keys.iter().map(|key| seen[key]).collect()
+        })
+    })
+}
+
+/// Crops remembered at most (a few pads full).
+const MAX_SEEN: usize = 4096;
+
+/// Identity of some strokes' ink: equal points give equal keys (FNV-1a over the f32 bits).
+fn ink_key<'a>(strokes: impl Iterator<Item = &'a Stroke>) -> u64 {
+    let mix = |hash: u64, bits: u32| (hash ^ u64::from(bits)).wrapping_mul(0x0100_0000_01b3);
+    strokes.fold(0xcbf2_9ce4_8422_2325, |hash, stroke| {
+        let hash = stroke
+            .points
+            .iter()
+            .fold(hash, |h, p| mix(mix(h, p.x.to_bits()), p.y.to_bits()));
+        mix(hash, u32::MAX) // between strokes
+    })
+}
+
+/// A run of strokes that may be one digit: consecutive units in writing order.
+struct Unit {
+    strokes: Vec<usize>,
+    bounds: Bounds,
+}
+
+/// [`segment`] with the crops' scores from `score`: given candidate digits (stroke indices),
+/// ln P(one digit) of each.
+pub fn segment_scored(
+    strokes: &[Stroke],
+    options: &SegmentOptions,
+    score: impl FnOnce(&[Vec<usize>]) -> Vec<f32>,
+) -> Vec<Vec<usize>> {
     let kept: Vec<(usize, Bounds)> = strokes
         .iter()
         .enumerate()
@@ -47,61 +137,217 @@ pub fn segment(strokes: &[Stroke], options: &SegmentOptions) -> Vec<Vec<usize>> 
             b.width() >= options.min_stroke_extent || b.height() >= options.min_stroke_extent
         })
         .collect();
-    // Pieces: strokes joined to the earlier stroke they start or end on.
-    let mut piece: Vec<usize> = (0..kept.len()).collect();
-    for k in 1..kept.len() {
-        let next = &strokes[kept[k].0];
-        let touched = (0..k).rev().find(|&j| {
-            let (earlier, bounds) = (&strokes[kept[j].0], &kept[j].1);
-            ends(next).any(|p| {
-                near_bounds(p, bounds, options.touch_distance)
-                    && distance_sq_to_ink(p, earlier) <= options.touch_distance.powi(2)
-            })
-        });
-        if let Some(j) = touched {
-            let (from, to) = (root(&mut piece, k), root(&mut piece, j));
-            piece[from] = to;
-        }
-    }
-    let mut pieces: Vec<(Vec<usize>, Bounds)> = Vec::new();
-    let mut piece_of_root = vec![usize::MAX; kept.len()];
-    for (k, &(index, bounds)) in kept.iter().enumerate() {
-        let r = root(&mut piece, k);
-        if piece_of_root[r] == usize::MAX {
-            piece_of_root[r] = pieces.len();
-            pieces.push((Vec::new(), bounds));
-        }
-        let (members, b) = &mut pieces[piece_of_root[r]];
-        members.push(index);
-        *b = b.union(bounds);
-    }
-    // Digits: pieces whose horizontal extents overlap.
-    pieces.sort_by(|a, b| a.1.min_x.total_cmp(&b.1.min_x));
-    let mut groups: Vec<(Vec<usize>, f32)> = Vec::new();
-    for (members, bounds) in pieces {
-        match groups.last_mut() {
-            Some((all, end)) if bounds.min_x <= *end + options.join_gap => {
-                all.extend(members);
-                *end = end.max(bounds.max_x);
+    let units = units_with_corrections(strokes, &kept, options);
+    let n = units.len();
+
+    // Candidate digits: runs of up to MAX_RUN units whose ink is connected.
+    let mut runs: Vec<(usize, usize)> = Vec::new();
+    for start in 0..n {
+        let mut bounds = units[start].bounds;
+        runs.push((start, start + 1));
+        for (last, unit) in units
+            .iter()
+            .enumerate()
+            .take((start + MAX_RUN).min(n))
+            .skip(start + 1)
+        {
+            if horizontal_gap(&bounds, &unit.bounds) > options.join_gap {
+                break;
             }
-            _ => groups.push((members, bounds.max_x)),
+            bounds = bounds.union(unit.bounds);
+            runs.push((start, last + 1));
         }
     }
-    groups
-        .into_iter()
-        .map(|(mut members, _)| {
-            members.sort_unstable();
-            members
+    let members = |(start, end): (usize, usize)| -> Vec<usize> {
+        let mut all: Vec<usize> = units[start..end]
+            .iter()
+            .flat_map(|u| u.strokes.iter().copied())
+            .collect();
+        all.sort_unstable();
+        all
+    };
+    // Only runs that could be split need a score: a unit alone between clear gaps is a digit.
+    let ambiguous: Vec<(usize, usize)> = runs
+        .iter()
+        .copied()
+        .filter(|&(start, end)| {
+            end - start > 1
+                || runs
+                    .iter()
+                    .any(|&(s, e)| e - s > 1 && s <= start && end <= e)
         })
-        .collect()
+        .collect();
+    let scores = score(&ambiguous.iter().map(|&r| members(r)).collect::<Vec<_>>());
+    let score_of = |run: (usize, usize)| {
+        ambiguous
+            .iter()
+            .position(|&r| r == run)
+            .map_or(0.0, |k| scores[k])
+    };
+
+    // What splitting unit k from unit k−1 costs.
+    let split_cost: Vec<f32> = (0..n)
+        .map(|k| {
+            if k == 0 {
+                return 0.0;
+            }
+            let (a, b) = (&units[k - 1], &units[k]);
+            let overlap =
+                (a.bounds.max_x.min(b.bounds.max_x) - a.bounds.min_x.max(b.bounds.min_x)).max(0.0);
+            let narrower = a
+                .bounds
+                .width()
+                .min(b.bounds.width())
+                .max(options.touch_distance);
+            let touches = b.strokes.iter().any(|&i| {
+                a.strokes
+                    .iter()
+                    .any(|&j| starts_on(&strokes[i], &strokes[j], options.touch_distance))
+            });
+            // Horizontal overlap is strong evidence only where the pieces do not also share
+            // their height (a bar, a flag, a base, loops stacked into an 8): neighbours in a
+            // slanted row overlap side by side.
+            let shared_height =
+                (a.bounds.max_y.min(b.bounds.max_y) - a.bounds.min_y.max(b.bounds.min_y)).max(0.0);
+            let stacked =
+                1.0 - shared_height / a.bounds.height().max(b.bounds.height()).max(f32::EPSILON);
+            let crosses = b.strokes.iter().any(|&i| {
+                a.strokes
+                    .iter()
+                    .any(|&j| inks_cross(&strokes[i], &strokes[j]))
+            });
+            options.overlap_weight * (overlap / narrower).min(1.0) * stacked
+                + if touches { options.touch_weight } else { 0.0 }
+                + if crosses { options.cross_weight } else { 0.0 }
+        })
+        .collect();
+
+    // best[e]: the best total over units 0..e, and where its last digit starts.
+    let mut best: Vec<(f32, usize)> = vec![(f32::NEG_INFINITY, 0); n + 1];
+    best[0].0 = 0.0;
+    for &(start, end) in &runs {
+        // `runs` is ordered by start, so best[start] is final here.
+        let split = if start > 0 { split_cost[start] } else { 0.0 };
+        let bounds = units[start..end]
+            .iter()
+            .map(|u| u.bounds)
+            .reduce(Bounds::union)
+            .expect("runs are not empty");
+        let wide =
+            (bounds.width() / bounds.height().max(options.touch_distance) - MAX_ASPECT).max(0.0);
+        let total = best[start].0 + score_of((start, end)) - options.wide_weight * wide - split;
+        if total > best[end].0 {
+            best[end] = (total, start);
+        }
+    }
+    let mut digits = Vec::new();
+    let mut end = n;
+    while end > 0 {
+        let start = best[end].1;
+        digits.push((
+            members((start, end)),
+            units[start..end]
+                .iter()
+                .map(|u| u.bounds)
+                .reduce(Bounds::union),
+        ));
+        end = start;
+    }
+    // Left to right by centre: in a slanted row a digit's foot (a 1's base) may reach
+    // further left than its neighbour's.
+    digits.sort_by(|a, b| {
+        let x = |d: &Option<Bounds>| d.map_or(0.0, |b| b.min_x + b.max_x);
+        x(&a.1).total_cmp(&x(&b.1))
+    });
+    digits.into_iter().map(|(m, _)| m).collect()
 }
 
-fn root(piece: &mut [usize], mut i: usize) -> usize {
-    while piece[i] != i {
-        piece[i] = piece[piece[i]];
-        i = piece[i];
+/// One unit per stroke in writing order, except that a stroke added to an earlier digit
+/// (clear of the stroke before it, mostly over or on an earlier unit) joins that unit.
+fn units_with_corrections(
+    strokes: &[Stroke],
+    kept: &[(usize, Bounds)],
+    options: &SegmentOptions,
+) -> Vec<Unit> {
+    let mut units: Vec<Unit> = Vec::new();
+    for &(index, bounds) in kept {
+        // How far the stroke's extent and `b` overlap (negative: apart).
+        let over = |b: &Bounds| b.max_x.min(bounds.max_x) - b.min_x.max(bounds.min_x);
+        let touches = |u: &Unit| {
+            u.strokes
+                .iter()
+                .any(|&j| starts_on(&strokes[index], &strokes[j], options.touch_distance))
+        };
+        // Not a correction while it is over or on the digit being written (a 1's base drawn
+        // from left of its stem, the next digit in a tight row).
+        let on_last = units
+            .last()
+            .is_some_and(|u| over(&u.bounds) >= 0.0 || touches(u));
+        let centre = (bounds.min_x + bounds.max_x) / 2.0;
+        let target = match units.split_last() {
+            Some((last, earlier)) if !on_last => earlier.iter().rposition(|u| {
+                let b = &u.bounds;
+                // An earlier digit is clear of the one being written (in a tight row the
+                // previous digit's first stroke is not).
+                if horizontal_gap(b, &last.bounds) <= 0.0 {
+                    return false;
+                }
+                let mostly_over =
+                    (b.min_x..=b.max_x).contains(&centre) && over(b) >= 0.5 * bounds.width();
+                mostly_over || touches(u)
+            }),
+            _ => None,
+        };
+        match target {
+            Some(u) => {
+                units[u].strokes.push(index);
+                units[u].bounds = units[u].bounds.union(bounds);
+            }
+            None => units.push(Unit {
+                strokes: vec![index],
+                bounds,
+            }),
+        }
     }
-    i
+    units
+}
+
+/// Whether two strokes' centre lines cross.
+fn inks_cross(a: &Stroke, b: &Stroke) -> bool {
+    let (Some(ba), Some(bb)) = (Bounds::of_points(&a.points), Bounds::of_points(&b.points)) else {
+        return false;
+    };
+    if horizontal_gap(&ba, &bb) > 0.0 || ba.max_y < bb.min_y || bb.max_y < ba.min_y {
+        return false;
+    }
+    a.points.windows(2).any(|s| {
+        b.points
+            .windows(2)
+            .any(|t| segments_cross(s[0], s[1], t[0], t[1]))
+    })
+}
+
+/// Whether segments p–q and r–s properly intersect.
+fn segments_cross(p: Point, q: Point, r: Point, s: Point) -> bool {
+    let side = |a: Point, b: Point, c: Point| (b.x - a.x) * (c.y - a.y) - (b.y - a.y) * (c.x - a.x);
+    let (d1, d2) = (side(r, s, p), side(r, s, q));
+    let (d3, d4) = (side(p, q, r), side(p, q, s));
+    d1 * d2 < 0.0 && d3 * d4 < 0.0
+}
+
+/// How far apart two extents are horizontally (negative where they overlap).
+fn horizontal_gap(a: &Bounds, b: &Bounds) -> f32 {
+    (b.min_x - a.max_x).max(a.min_x - b.max_x)
+}
+
+/// Whether `stroke` starts or ends on `earlier`'s ink.
+fn starts_on(stroke: &Stroke, earlier: &Stroke, distance: f32) -> bool {
+    let Some(bounds) = Bounds::of_points(&earlier.points) else {
+        return false;
+    };
+    ends(stroke).any(|p| {
+        near_bounds(p, &bounds, distance) && distance_sq_to_ink(p, earlier) <= distance.powi(2)
+    })
 }
 
 /// A stroke's first and last points.
@@ -170,6 +416,42 @@ mod tests {
             segment(&strokes, &options()),
             vec![vec![1], vec![0, 2], vec![3, 4]]
         );
+    }
+
+    /// A loop like `loop_stroke`'s around (cx, 60), radius 20.
+    fn loop_at(cx: f32) -> Stroke {
+        let mut zero = loop_stroke();
+        zero.points.iter_mut().for_each(|p| p.x += cx - 120.0);
+        zero
+    }
+
+    #[test]
+    fn two_zeros_whose_inks_touch_are_two_digits() {
+        // Extents 100–140 and 141–181: within the join gap, so the crop "00" is scored.
+        let strokes = vec![loop_at(120.0), loop_at(161.0)];
+        assert_eq!(segment(&strokes, &options()), vec![vec![0], vec![1]]);
+    }
+
+    #[test]
+    fn slanted_neighbours_whose_boxes_overlap_are_two_digits() {
+        // Two 1s leaning right, their extents overlapping by 20 of their 50 units.
+        let strokes = vec![
+            stroke(&[(150.0, 20.0), (100.0, 180.0)]),
+            stroke(&[(180.0, 20.0), (130.0, 180.0)]),
+        ];
+        assert_eq!(segment(&strokes, &options()), vec![vec![0], vec![1]]);
+    }
+
+    #[test]
+    fn a_base_drawn_from_under_the_digit_before_stays_with_its_stem() {
+        // A 0, then a slanted 1 with a flag, then its base from under the 0 to the right:
+        // the base starts left of the stem (it went back) but is not a correction of the 0.
+        let strokes = vec![
+            loop_at(120.0),
+            stroke(&[(150.0, 50.0), (172.0, 20.0), (152.0, 180.0)]),
+            stroke(&[(132.0, 182.0), (175.0, 180.0)]),
+        ];
+        assert_eq!(segment(&strokes, &options()), vec![vec![0], vec![1, 2]]);
     }
 
     #[test]

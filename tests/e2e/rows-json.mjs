@@ -18,5 +18,6 @@ const rows = makeSequences(args.seed, args.n, args.options).map((s) => ({
   digits: s.digits,
   strokes: s.strokes.map((stroke) => stroke.map(([x, y]) => [Math.round(x * 10) / 10, Math.round(y * 10) / 10])),
   strokes_per_digit: s.digitStrokes.map((d) => d.length),
+  styles: s.styles,
 }));
 process.stdout.write(`${JSON.stringify(rows)}\n`);

@@ -43,9 +43,12 @@ impl Cli {
             Some(Command::Train(args) | Command::Sweep { train: args }) => args.device,
             Some(Command::Eval { device, .. }) => *device,
             Some(Command::Bench(args)) => args.device,
-            Some(Command::Fetch { .. } | Command::Samples { .. } | Command::Predict { .. }) => {
-                DeviceChoice::Cpu
-            }
+            Some(
+                Command::Fetch { .. }
+                | Command::Samples { .. }
+                | Command::Predict { .. }
+                | Command::Scorer(_),
+            ) => DeviceChoice::Cpu,
         }
     }
 }
@@ -86,6 +89,9 @@ pub enum Command {
         #[arg(long, value_delimiter = ',', required = true)]
         samples: Vec<usize>,
     },
+    /// Train segmentation's crop scorer (one digit, or not?) from MNIST and write the weights
+    /// the model crate ships (`model/scorer.bpk`).
+    Scorer(crate::scorer::ScorerArgs),
     /// Measure training throughput (training's batch and mean length by default) and
     /// inference latency. `scripts/bench.sh` runs it beside the same network in PyTorch.
     Bench(BenchArgs),

@@ -20,6 +20,7 @@ mod optimizer;
 mod progress;
 mod report;
 mod run;
+mod scorer;
 mod sequences;
 mod training;
 #[cfg(test)]
@@ -71,6 +72,7 @@ fn main() {
             count,
         }) => export::export_samples(&data_dir, &export_dir, count),
         Some(Command::Bench(args)) => bench::run(&args),
+        Some(Command::Scorer(args)) => scorer::run(&args),
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");

@@ -16,7 +16,8 @@ const PAD_HEIGHT_UNITS: f32 = 200.0;
 struct Row {
     digits: Vec<u8>,
     strokes: Vec<Vec<[f32; 2]>>,
-    strokes_per_digit: Vec<usize>,
+    /// The digit each stroke belongs to.
+    stroke_digits: Vec<usize>,
     #[serde(default)]
     styles: Vec<String>,
 }
@@ -38,11 +39,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 points: points.iter().map(|&[x, y]| Point { x, y }).collect(),
             })
             .collect();
-        let mut written = Vec::new();
-        let mut next = 0;
-        for &count in &row.strokes_per_digit {
-            written.push((next..next + count).collect::<Vec<_>>());
-            next += count;
+        let mut written: Vec<Vec<usize>> = vec![Vec::new(); row.digits.len()];
+        for (stroke, &digit) in row.stroke_digits.iter().enumerate() {
+            written[digit].push(stroke);
         }
         let found = segment(&strokes, &options);
         if found == written {

@@ -34,7 +34,8 @@ pub struct SegmentOptions {
     /// What splitting two consecutive strokes costs (in units of ln P of the scorer) per
     /// share of the narrower one's width that they overlap horizontally.
     pub overlap_weight: f32,
-    /// What splitting a stroke from the one before costs when it starts or ends on its ink.
+    /// What splitting a stroke from the one before costs when one starts or ends on the
+    /// other's ink.
     pub touch_weight: f32,
     /// What splitting a stroke from the one before costs when their centre lines cross (a
     /// 4's stem through its bar, a 7's crossbar): neighbours in a row touch, they rarely cross.
@@ -200,9 +201,10 @@ pub fn segment_scored(
                 .min(b.bounds.width())
                 .max(options.touch_distance);
             let touches = b.strokes.iter().any(|&i| {
-                a.strokes
-                    .iter()
-                    .any(|&j| starts_on(&strokes[i], &strokes[j], options.touch_distance))
+                a.strokes.iter().any(|&j| {
+                    starts_on(&strokes[i], &strokes[j], options.touch_distance)
+                        || starts_on(&strokes[j], &strokes[i], options.touch_distance)
+                })
             });
             // Horizontal overlap is strong evidence only where the pieces do not also share
             // their height (a bar, a flag, a base, loops stacked into an 8): neighbours in a
@@ -212,9 +214,10 @@ pub fn segment_scored(
             let stacked =
                 1.0 - shared_height / a.bounds.height().max(b.bounds.height()).max(f32::EPSILON);
             let crosses = b.strokes.iter().any(|&i| {
-                a.strokes
-                    .iter()
-                    .any(|&j| inks_cross(&strokes[i], &strokes[j]))
+                a.strokes.iter().any(|&j| {
+                    let (x, y) = (&strokes[i], &strokes[j]);
+                    inks_cross(x, y)
+                })
             });
             options.overlap_weight * (overlap / narrower).min(1.0) * stacked
                 + if touches { options.touch_weight } else { 0.0 }
@@ -283,7 +286,6 @@ fn units_with_corrections(
         let on_last = units
             .last()
             .is_some_and(|u| over(&u.bounds) >= 0.0 || touches(u));
-        let centre = (bounds.min_x + bounds.max_x) / 2.0;
         let target = match units.split_last() {
             Some((last, earlier)) if !on_last => earlier.iter().rposition(|u| {
                 let b = &u.bounds;
@@ -292,9 +294,12 @@ fn units_with_corrections(
                 if horizontal_gap(b, &last.bounds) <= 0.0 {
                     return false;
                 }
-                let mostly_over =
-                    (b.min_x..=b.max_x).contains(&centre) && over(b) >= 0.5 * bounds.width();
-                mostly_over || touches(u)
+                // Over the digit, as a base under a 1 or a stem beside a 9's loop (a pen's
+                // width away at most), and level with it, not above or below.
+                let level =
+                    b.max_y.min(bounds.max_y) - b.min_y.max(bounds.min_y) >= -options.join_gap;
+                let over_it = over(b) >= 0.5 * bounds.width().min(b.width()) - options.join_gap;
+                (over_it && level) || touches(u)
             }),
             _ => None,
         };
@@ -475,6 +480,17 @@ mod tests {
             loop_stroke(),
             stroke(&[(200.0, 40.0), (200.0, 180.0)]),
             stroke(&[(143.0, 55.0), (147.0, 180.0)]),
+        ];
+        assert_eq!(segment(&strokes, &options()), vec![vec![0, 2], vec![1]]);
+    }
+
+    #[test]
+    fn a_base_added_to_a_one_after_the_next_digit_joins_the_one() {
+        // A 1's stem, a 0 after it, then the 1's base, just under the stem's foot.
+        let strokes = vec![
+            stroke(&[(90.0, 40.0), (104.0, 20.0), (100.0, 178.0)]),
+            loop_at(170.0),
+            stroke(&[(80.0, 184.0), (124.0, 183.0)]),
         ];
         assert_eq!(segment(&strokes, &options()), vec![vec![0, 2], vec![1]]);
     }

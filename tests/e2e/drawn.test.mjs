@@ -101,6 +101,25 @@ test('the tight generator: inks from touching to 0.15 row heights apart, slanted
   assert.ok(overlappingBoxes > 0.5 * pairs, `${overlappingBoxes} of ${pairs} neighbours' boxes overlap`);
 });
 
+test('corrections: a digit\'s last stroke written after the next digit, the row otherwise the same', () => {
+  let moved = 0;
+  for (let i = 0; i < 50; i++) {
+    const [plain, corrected] = [makeSequence(SEED, i), makeSequence(SEED, i, { corrections: 1 })];
+    assert.deepEqual(corrected.digitStrokes, plain.digitStrokes);
+    assert.deepEqual(plain.strokeDigits, [...plain.strokeDigits].sort((a, b) => a - b));
+    assert.equal(corrected.strokes.length, plain.strokes.length);
+    corrected.strokes.forEach((stroke, j) => assert.ok(corrected.digitStrokes[corrected.strokeDigits[j]].includes(stroke)));
+    // Every multi-stroke digit but the last: its last stroke right after the next digit's.
+    corrected.digitStrokes.slice(0, -1).forEach((strokes, d) => {
+      if (strokes.length < 2) return;
+      const at = corrected.strokes.indexOf(strokes.at(-1));
+      assert.equal(corrected.strokeDigits[at - 1], d + 1, `sequence ${i}, digit ${d}`);
+      moved++;
+    });
+  }
+  assert.ok(moved > 20, `${moved} corrections`);
+});
+
 test('the fast mouse path draws exactly what page.mouse draws', async () => {
   // A short sequence with a 4 (index 8: "784"), once with playwright's page.mouse, once with
   // queued CDP mouse events (what the report uses): same crops, same probabilities.

@@ -337,6 +337,9 @@ export const DEFAULTS = {
   touching: false,
   /** Per-digit slant (x shift per unit of height, > 0 leaning right), before `variation`. */
   slantRange: [-0.1, 0.35],
+  /** Share of multi-stroke digits (not the row's last) whose last stroke is written after
+   * the next digit: a bar or stem added to a digit after moving on. */
+  corrections: 0,
 };
 
 /** Tight rows, as issue 14's kept-aside set: inks from touching to 0.15 row heights apart
@@ -391,9 +394,10 @@ function handwrite(rng, digit, styleIndex, v = 1, slantRange = DEFAULTS.slantRan
 }
 
 /**
- * Sequence `index` of run `seed`: `{ index, seed, digits, styles, strokes, digitStrokes }`,
- * with `strokes` the pen paths in pad units in drawing order (left to right, each digit's
- * strokes in its style's order) and `digitStrokes[i]` the strokes of digit i.
+ * Sequence `index` of run `seed`: `{ index, seed, digits, styles, strokes, strokeDigits,
+ * digitStrokes }`, with `strokes` the pen paths in pad units in drawing order (left to right,
+ * each digit's strokes in its style's order, corrections aside), `strokeDigits[j]` the digit
+ * stroke j belongs to, and `digitStrokes[i]` the strokes of digit i.
  */
 export function makeSequence(seed, index, options = {}) {
   const o = { ...DEFAULTS, ...options };
@@ -453,13 +457,28 @@ export function makeSequence(seed, index, options = {}) {
     if (o.spacing === 'visual') previous = placed.flatMap((stroke) => resample(stroke, 2));
     return placed;
   });
+  // Writing order: digit by digit, except corrected digits' last strokes, which come after
+  // the next digit's. No random draws without corrections (rows stay as they were).
+  const order = digitStrokes.flatMap((strokes, i) => strokes.map((_, k) => [i, k]));
+  if (o.corrections > 0) {
+    for (let i = digitStrokes.length - 2; i >= 0; i--) {
+      const n = digitStrokes[i].length;
+      if (n < 2 || rng() >= o.corrections) continue;
+      const at = order.findIndex(([d, k]) => d === i && k === n - 1);
+      const [late] = order.splice(at, 1);
+      const afterNext = order.findLastIndex(([d]) => d === i + 1);
+      order.splice(afterNext + 1, 0, late);
+    }
+  }
   return {
     index,
     seed,
     digits,
     styles: written.map((w) => w.style),
     height,
-    strokes: digitStrokes.flat(),
+    strokes: order.map(([d, k]) => digitStrokes[d][k]),
+    /** Which digit each stroke of `strokes` belongs to. */
+    strokeDigits: order.map(([d]) => d),
     digitStrokes,
   };
 }

@@ -31,7 +31,7 @@ pub struct ScorerArgs {
     #[arg(long, default_value = "model/scorer.bpk")]
     pub out: PathBuf,
     /// Passes over MNIST's training digits (each with as many made-up negatives).
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, default_value_t = 6)]
     pub epochs: usize,
     #[arg(long, default_value_t = 128)]
     pub batch: usize,

@@ -2,13 +2,14 @@
 //! - a digit's strokes are written one after another, so a digit is a run of consecutive
 //!   strokes in writing order, whatever their order on the pad (a row written right to left
 //!   included);
-//! - a stroke that goes back to an earlier digit's ink (a bar or stem added later) joins
-//!   that digit;
+//! - a stroke added to an earlier digit after moving on (a base, a stem, a bar), clear of
+//!   the digit being written and over, beside or on the earlier one's ink, joins it;
 //! - a digit's ink is connected: strokes separated by a horizontal gap are different digits;
 //! - where strokes overlap or touch, which runs are digits is decided by how much each run's
 //!   crop looks like one digit (`scorer.rs`, trained on MNIST singles against merged pairs
-//!   and fragments), with overlap and touching as evidence for keeping strokes together.
-//!   The best split of the whole row wins (dynamic programming over the runs).
+//!   and fragments), with stacked overlap, touching and crossing inks as evidence for
+//!   keeping strokes together and width against. The best split of the whole row wins
+//!   (dynamic programming over the runs). docs/segmentation.md has the figures.
 //!
 //! Stray taps (specks) are dropped. Digits come out left to right.
 
@@ -167,6 +168,13 @@ pub fn segment_scored(
         all.sort_unstable();
         all
     };
+    let span = |(start, end): (usize, usize)| {
+        units[start..end]
+            .iter()
+            .map(|u| u.bounds)
+            .reduce(Bounds::union)
+            .expect("runs are not empty")
+    };
     // Only runs that could be split need a score: a unit alone between clear gaps is a digit.
     let ambiguous: Vec<(usize, usize)> = runs
         .iter()
@@ -214,10 +222,9 @@ pub fn segment_scored(
             let stacked =
                 1.0 - shared_height / a.bounds.height().max(b.bounds.height()).max(f32::EPSILON);
             let crosses = b.strokes.iter().any(|&i| {
-                a.strokes.iter().any(|&j| {
-                    let (x, y) = (&strokes[i], &strokes[j]);
-                    inks_cross(x, y)
-                })
+                a.strokes
+                    .iter()
+                    .any(|&j| inks_cross(&strokes[i], &strokes[j]))
             });
             options.overlap_weight * (overlap / narrower).min(1.0) * stacked
                 + if touches { options.touch_weight } else { 0.0 }
@@ -231,11 +238,7 @@ pub fn segment_scored(
     for &(start, end) in &runs {
         // `runs` is ordered by start, so best[start] is final here.
         let split = if start > 0 { split_cost[start] } else { 0.0 };
-        let bounds = units[start..end]
-            .iter()
-            .map(|u| u.bounds)
-            .reduce(Bounds::union)
-            .expect("runs are not empty");
+        let bounds = span((start, end));
         let wide =
             (bounds.width() / bounds.height().max(options.touch_distance) - MAX_ASPECT).max(0.0);
         let total = best[start].0 + score_of((start, end)) - options.wide_weight * wide - split;
@@ -243,30 +246,21 @@ pub fn segment_scored(
             best[end] = (total, start);
         }
     }
-    let mut digits = Vec::new();
+    let mut digits: Vec<(Vec<usize>, Bounds)> = Vec::new();
     let mut end = n;
     while end > 0 {
         let start = best[end].1;
-        digits.push((
-            members((start, end)),
-            units[start..end]
-                .iter()
-                .map(|u| u.bounds)
-                .reduce(Bounds::union),
-        ));
+        digits.push((members((start, end)), span((start, end))));
         end = start;
     }
     // Left to right by centre: in a slanted row a digit's foot (a 1's base) may reach
     // further left than its neighbour's.
-    digits.sort_by(|a, b| {
-        let x = |d: &Option<Bounds>| d.map_or(0.0, |b| b.min_x + b.max_x);
-        x(&a.1).total_cmp(&x(&b.1))
-    });
-    digits.into_iter().map(|(m, _)| m).collect()
+    digits.sort_by(|a, b| (a.1.min_x + a.1.max_x).total_cmp(&(b.1.min_x + b.1.max_x)));
+    digits.into_iter().map(|(members, _)| members).collect()
 }
 
 /// One unit per stroke in writing order, except that a stroke added to an earlier digit
-/// (clear of the stroke before it, mostly over or on an earlier unit) joins that unit.
+/// (clear of the digit being written, over, beside or on an earlier unit) joins that unit.
 fn units_with_corrections(
     strokes: &[Stroke],
     kept: &[(usize, Bounds)],

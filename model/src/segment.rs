@@ -8,7 +8,7 @@
 //! - where strokes overlap or touch, which runs are digits is decided by how much each run's
 //!   crop looks like one digit (`scorer.rs`, trained on MNIST singles against merged pairs
 //!   and fragments), with stacked overlap, touching and crossing inks as evidence for
-//!   keeping strokes together and width against. The best split of the whole row wins
+//!   keeping strokes together, and width or a height well short of the row's against. The best split of the whole row wins
 //!   (dynamic programming over the runs). docs/segmentation.md has the figures.
 //!
 //! Stray taps (specks) are dropped. Digits come out left to right.
@@ -44,12 +44,17 @@ pub struct SegmentOptions {
     /// What a digit costs per unit of width-to-height ratio beyond `MAX_ASPECT`: digits run
     /// together are wide.
     pub wide_weight: f32,
+    /// What a digit costs per share of the row's digit height it falls short of `SHORT`: a
+    /// bar, a flag or half a 4 is not a digit.
+    pub short_weight: f32,
 }
 
 /// A digit is at most this many strokes (corrections aside).
 const MAX_RUN: usize = 4;
 /// Digits are rarely wider than this times their height (a slanted 0 at most).
 const MAX_ASPECT: f32 = 1.2;
+/// Digits are rarely shorter than this share of the row's.
+const SHORT: f32 = 0.8;
 
 impl SegmentOptions {
     /// Sensible values for a pad `height` pixels tall, where a digit fills most of it and the
@@ -63,6 +68,7 @@ impl SegmentOptions {
             touch_weight: 1.0,
             cross_weight: 8.0,
             wide_weight: 8.0,
+            short_weight: 8.0,
         }
     }
 }
@@ -232,6 +238,16 @@ pub fn segment_scored(
         })
         .collect();
 
+    // How tall the row's digits are: most units are whole digits, bars and flags are few.
+    let row_height = {
+        let mut heights: Vec<f32> = units.iter().map(|u| u.bounds.height()).collect();
+        heights.sort_by(f32::total_cmp);
+        heights
+            .get(heights.len() * 3 / 4)
+            .copied()
+            .unwrap_or(1.0)
+            .max(options.touch_distance)
+    };
     // best[e]: the best total over units 0..e, and where its last digit starts.
     let mut best: Vec<(f32, usize)> = vec![(f32::NEG_INFINITY, 0); n + 1];
     best[0].0 = 0.0;
@@ -241,7 +257,11 @@ pub fn segment_scored(
         let bounds = span((start, end));
         let wide =
             (bounds.width() / bounds.height().max(options.touch_distance) - MAX_ASPECT).max(0.0);
-        let total = best[start].0 + score_of((start, end)) - options.wide_weight * wide - split;
+        let short = (SHORT - bounds.height() / row_height).max(0.0);
+        let total = best[start].0 + score_of((start, end))
+            - options.wide_weight * wide
+            - options.short_weight * short
+            - split;
         if total > best[end].0 {
             best[end] = (total, start);
         }

@@ -207,13 +207,16 @@ pub fn segment_scored(
                 return 0.0;
             }
             let (a, b) = (&units[k - 1], &units[k]);
-            let overlap =
-                (a.bounds.max_x.min(b.bounds.max_x) - a.bounds.min_x.max(b.bounds.min_x)).max(0.0);
-            let narrower = a
-                .bounds
-                .width()
-                .min(b.bounds.width())
-                .max(options.touch_distance);
+            // A straight stem's centre line has no width, its ink has the pen's.
+            let pen = options.touch_distance;
+            let extent = |u: &Unit| {
+                let (lo, hi) = (u.bounds.min_x, u.bounds.max_x);
+                let grow = ((pen - (hi - lo)) / 2.0).max(0.0);
+                (lo - grow, hi + grow)
+            };
+            let ((a_lo, a_hi), (b_lo, b_hi)) = (extent(a), extent(b));
+            let overlap = (a_hi.min(b_hi) - a_lo.max(b_lo)).max(0.0);
+            let narrower = (a_hi - a_lo).min(b_hi - b_lo);
             let touches = b.strokes.iter().any(|&i| {
                 a.strokes.iter().any(|&j| {
                     starts_on(&strokes[i], &strokes[j], options.touch_distance)
@@ -496,6 +499,18 @@ mod tests {
             stroke(&[(143.0, 55.0), (147.0, 180.0)]),
         ];
         assert_eq!(segment(&strokes, &options()), vec![vec![0, 2], vec![1]]);
+    }
+
+    #[test]
+    fn an_open_four_whose_straight_stem_stands_in_its_angle_is_one_digit() {
+        // From the page (drawn report, seed 1 row 126): a 0, then an open 4 whose stem, a
+        // vertical line, starts halfway down the angle; its centre line has no width.
+        let strokes = vec![
+            loop_at(60.0),
+            stroke(&[(135.0, 56.0), (101.0, 112.0), (169.0, 112.0)]),
+            stroke(&[(155.0, 90.0), (156.0, 159.0)]),
+        ];
+        assert_eq!(segment(&strokes, &options()), vec![vec![0], vec![1, 2]]);
     }
 
     #[test]

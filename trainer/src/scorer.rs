@@ -174,7 +174,7 @@ fn batch(digits: &Digits, n: usize, rng: &mut Xoshiro256PlusPlus) -> (Vec<f32>, 
             };
             let negative = match rng.random_range(0..10) {
                 0..3 => Ink::side_by_side(&a, &b, gap, dy),
-                // Three or more run together: the scorer must not mistake a long crop,
+                // Three run together: the scorer must not mistake a long crop,
                 // squeezed into 20 pixels, for a digit either.
                 3 => {
                     let (c, _) = any(rng);

@@ -102,13 +102,15 @@ test('the tight generator: inks from touching to 0.15 row heights apart, slanted
       for (const [px, py] of left) for (const [qx, qy] of right) nearest = Math.min(nearest, Math.hypot(px - qx, py - qy));
       // Placed on a 2-unit resampling, drawn on a `step`-unit one: a few units of slack.
       assert.ok(nearest <= TIGHT.gapRange[1] * s.height + DEFAULTS.step, `sequence ${s.index}, digit ${i}: inks ${nearest} apart`);
+      // Touching at most: no digit's ink lies on its neighbour's.
+      assert.ok(nearest >= DEFAULTS.inkWidth - DEFAULTS.step, `sequence ${s.index}, digit ${i}: centre lines ${nearest} apart`);
       pairs++;
-      if (nearest < DEFAULTS.inkWidth) touching++;
+      if (nearest < DEFAULTS.inkWidth + DEFAULTS.step) touching++;
       if (bounds(s.digitStrokes[i]).minX < bounds(s.digitStrokes[i - 1]).maxX) overlappingBoxes++;
     }
   }
   assert.ok(touching > 0.2 * pairs, `${touching} of ${pairs} neighbours touch`);
-  assert.ok(overlappingBoxes > 0.5 * pairs, `${overlappingBoxes} of ${pairs} neighbours' boxes overlap`);
+  assert.ok(overlappingBoxes > 0.4 * pairs, `${overlappingBoxes} of ${pairs} neighbours' boxes overlap`);
 });
 
 test('corrections: a digit\'s last stroke written after the next digit, the row otherwise the same', () => {

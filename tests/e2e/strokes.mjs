@@ -330,9 +330,9 @@ export const DEFAULTS = {
    * middles: 1 is the report's handwriting (jitter ±1.2–3%, aspect 0.8–1.25, slant −0.1…0.35,
    * rotation ±7°), 2 twice as wild. For finding where reading breaks. */
   variation: 1,
-  /** Gaps between neighbours, in row heights: uniform in [lo, hi]; at least `inkWidth` + 3
-   * pad units apart unless `touching` (then centre lines may come as close as 0: inks touch
-   * below `inkWidth`). */
+  /** Gaps between neighbours, in row heights: uniform in [lo, hi]; centre lines at least
+   * `inkWidth` + 3 pad units apart, or with `touching` `inkWidth` (the inks touch; closer,
+   * one digit's ink would lie on the other's, which no reader could take apart). */
   gapRange: [0.12, 0.45],
   touching: false,
   /** Per-digit slant (x shift per unit of height, > 0 leaning right), before `variation`. */
@@ -419,7 +419,7 @@ export function makeSequence(seed, index, options = {}) {
   const H = o.padHeightUnits;
   const marginL = U(rng, 0.02, 0.06) * o.padWidthUnits;
   const usable = o.padWidthUnits * 0.95 - marginL;
-  const minGap = o.touching ? 0 : o.inkWidth + 3;
+  const minGap = o.touching ? o.inkWidth : o.inkWidth + 3;
   // A natural size (45–75% of the pad's height), shrunk until the row fits the pad.
   let height = U(rng, 0.45, 0.75) * H;
   const rowWidth = (h) => written.reduce((sum, w, i) => sum + bounds(w.strokes).w * h * sizes[i]

@@ -31,7 +31,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let verbose = std::env::args().any(|a| a == "--show");
     let (mut exact, mut merged, mut split) = (0, 0, 0);
     let mut split_digits: BTreeMap<u8, usize> = BTreeMap::new();
-    for row in &rows {
+    for (index, row) in rows.iter().enumerate() {
         let strokes: Vec<Stroke> = row
             .strokes
             .iter()
@@ -61,7 +61,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                         ds.join("+")
                     })
                     .collect();
-                eprintln!("merged {:?}", merged);
+                eprintln!("row {index}: merged {:?}", merged);
             }
             merged += 1;
         } else {
@@ -75,7 +75,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                         .join(" ")
                 };
                 eprintln!(
-                    "digits {:?} styles {:?}\n  written {}\n  found   {}",
+                    "row {index}: digits {:?} styles {:?}\n  written {}\n  found   {}",
                     row.digits,
                     row.styles,
                     show(&written),

@@ -526,11 +526,12 @@ mod tests {
 
     #[test]
     fn strokes_each_starting_on_the_one_before_chain_into_one_digit() {
-        // Three strokes each starting on the one before, each reaching further right: one digit.
+        // A 7 in three strokes, each starting where the one before ended: the bar, then its
+        // stem in two pieces.
         let strokes = vec![
-            stroke(&[(100.0, 20.0), (120.0, 20.0)]),
-            stroke(&[(123.0, 22.0), (140.0, 60.0)]),
-            stroke(&[(143.0, 62.0), (160.0, 100.0)]),
+            stroke(&[(100.0, 20.0), (160.0, 20.0)]),
+            stroke(&[(161.0, 23.0), (140.0, 100.0)]),
+            stroke(&[(139.0, 103.0), (120.0, 180.0)]),
         ];
         assert_eq!(segment(&strokes, &options()), vec![vec![0, 1, 2]]);
     }

@@ -7,6 +7,7 @@ mod bench;
 mod cli;
 mod device;
 mod dispatches;
+mod drawn_crops;
 mod evaluate;
 mod export;
 mod fetch;

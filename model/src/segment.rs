@@ -2,8 +2,10 @@
 //! - a digit's strokes are written one after another, so a digit is a run of consecutive
 //!   strokes in writing order, whatever their order on the pad (a row written right to left
 //!   included);
-//! - a stroke added to an earlier digit after moving on (a base, a stem, a bar), clear of
-//!   the digit being written and over, beside or on the earlier one's ink, joins it;
+//! - a stroke added to an earlier digit after moving on (a base, a stem, a bar), over,
+//!   beside or on the earlier one's ink, joins it: when it is clear of the digit being
+//!   written, or when the scorer reads the earlier digit with it and the digit being written
+//!   without it best (where the two touch);
 //! - a digit's ink is connected: strokes separated by a horizontal gap are different digits;
 //! - where strokes overlap or touch, which runs are digits is decided by how much each run's
 //!   crop looks like one digit (`scorer.rs`, trained on MNIST singles against merged pairs
@@ -55,6 +57,9 @@ const MAX_RUN: usize = 4;
 const MAX_ASPECT: f32 = 1.2;
 /// Digits are rarely shorter than this share of the row's.
 const SHORT: f32 = 0.8;
+/// A stroke the scorer joins to the digit before the one being written must make it likely
+/// one digit (ln P).
+const CORRECTION_LIKELY: f32 = -1.0;
 
 impl SegmentOptions {
     /// Sensible values for a pad `height` pixels tall, where a digit fills most of it and the
@@ -135,7 +140,7 @@ struct Unit {
 pub fn segment_scored(
     strokes: &[Stroke],
     options: &SegmentOptions,
-    score: impl FnOnce(&[Vec<usize>]) -> Vec<f32>,
+    mut score: impl FnMut(&[Vec<usize>]) -> Vec<f32>,
 ) -> Vec<Vec<usize>> {
     let kept: Vec<(usize, Bounds)> = strokes
         .iter()
@@ -145,7 +150,7 @@ pub fn segment_scored(
             b.width() >= options.min_stroke_extent || b.height() >= options.min_stroke_extent
         })
         .collect();
-    let units = units_with_corrections(strokes, &kept, options);
+    let units = units_with_corrections(strokes, &kept, options, &mut score);
     let n = units.len();
 
     // Candidate digits: runs of up to MAX_RUN units whose ink is connected.
@@ -283,11 +288,13 @@ pub fn segment_scored(
 }
 
 /// One unit per stroke in writing order, except that a stroke added to an earlier digit
-/// (clear of the digit being written, over, beside or on an earlier unit) joins that unit.
+/// (over, beside or on an earlier unit, and clear of the digit being written or, where the
+/// two digits touch, scored as completing the earlier one) joins that unit.
 fn units_with_corrections(
     strokes: &[Stroke],
     kept: &[(usize, Bounds)],
     options: &SegmentOptions,
+    score: &mut impl FnMut(&[Vec<usize>]) -> Vec<f32>,
 ) -> Vec<Unit> {
     let mut units: Vec<Unit> = Vec::new();
     for &(index, bounds) in kept {
@@ -303,23 +310,54 @@ fn units_with_corrections(
         let on_last = units
             .last()
             .is_some_and(|u| over(&u.bounds) >= 0.0 || touches(u));
-        let target = match units.split_last() {
-            Some((last, earlier)) if !on_last => earlier.iter().rposition(|u| {
-                let b = &u.bounds;
-                // An earlier digit is clear of the one being written (in a tight row the
-                // previous digit's first stroke is not).
-                if horizontal_gap(b, &last.bounds) <= 0.0 {
-                    return false;
-                }
-                // Over the digit, as a base under a 1 or a stem beside a 9's loop (a pen's
-                // width away at most), and level with it, not above or below.
-                let level =
-                    b.max_y.min(bounds.max_y) - b.min_y.max(bounds.min_y) >= -options.join_gap;
-                let over_it = over(b) >= 0.5 * bounds.width().min(b.width()) - options.join_gap;
-                (over_it && level) || touches(u)
-            }),
+        // Over the digit, as a base under a 1 or a stem beside a 9's loop (a pen's width away
+        // at most), and level with it, not above or below; or on its ink.
+        let by = |u: &Unit| {
+            let b = &u.bounds;
+            let level = b.max_y.min(bounds.max_y) - b.min_y.max(bounds.min_y) >= -options.join_gap;
+            let over_it = over(b) >= 0.5 * bounds.width().min(b.width()) - options.join_gap;
+            (over_it && level) || touches(u)
+        };
+        let clear_of_last = match units.split_last() {
+            // An earlier digit clear of the one being written (in a tight row the previous
+            // digit's first stroke is not).
+            Some((last, earlier)) if !on_last => earlier
+                .iter()
+                .rposition(|u| horizontal_gap(&u.bounds, &last.bounds) > 0.0 && by(u)),
             _ => None,
         };
+        let target = clear_of_last.or_else(|| match units.as_slice() {
+            // Where the digit before touches the one being written, the place cannot tell a
+            // stroke added to it from the next stroke of this one: the scorer can.
+            [.., before, last] if by(before) => {
+                let runs: Vec<Vec<usize>> = [&[before][..], &[last], &[before, last]]
+                    .iter()
+                    .flat_map(|units| {
+                        let mut all: Vec<usize> =
+                            units.iter().flat_map(|u| u.strokes.clone()).collect();
+                        let without = all.clone();
+                        all.push(index);
+                        all.sort_unstable();
+                        [without, all]
+                    })
+                    .chain([vec![index]])
+                    .collect();
+                let s = score(&runs);
+                let (before_alone, before_with, last_alone, last_with) = (s[0], s[1], s[2], s[3]);
+                let (both, all, alone) = (s[4], s[5], s[6]);
+                // Every way the three could be read as runs in writing order.
+                let otherwise = (before_alone + last_with.max(last_alone + alone))
+                    .max(both + alone)
+                    .max(all);
+                // The next digit goes right of this one: a stroke that goes back left of it
+                // is most likely a correction, one that does not must be clearly better read so.
+                let back = bounds.min_x + bounds.max_x < last.bounds.min_x + last.bounds.max_x;
+                let margin = if back { 0.0 } else { 2.0 };
+                (before_with > CORRECTION_LIKELY && before_with + last_alone > otherwise + margin)
+                    .then_some(units.len() - 2)
+            }
+            _ => None,
+        });
         match target {
             Some(u) => {
                 units[u].strokes.push(index);
@@ -519,6 +557,24 @@ mod tests {
         let strokes = vec![
             stroke(&[(90.0, 40.0), (104.0, 20.0), (100.0, 178.0)]),
             loop_at(170.0),
+            stroke(&[(80.0, 184.0), (124.0, 183.0)]),
+        ];
+        assert_eq!(segment(&strokes, &options()), vec![vec![0, 2], vec![1]]);
+    }
+
+    #[test]
+    fn a_base_added_to_a_one_whose_neighbour_touches_it_joins_the_one() {
+        // A 1's stem, a tall 0 touching it, then the 1's base, reaching under the 0: not
+        // clear of the digit being written, so the scorer tells a correction from its stroke.
+        let zero: Vec<(f32, f32)> = (0..=32)
+            .map(|k| {
+                let a = k as f32 / 32.0 * std::f32::consts::TAU;
+                (127.0 - 22.0 * a.cos(), 100.0 + 78.0 * a.sin())
+            })
+            .collect();
+        let strokes = vec![
+            stroke(&[(90.0, 40.0), (104.0, 20.0), (100.0, 178.0)]),
+            stroke(&zero),
             stroke(&[(80.0, 184.0), (124.0, 183.0)]),
         ];
         assert_eq!(segment(&strokes, &options()), vec![vec![0, 2], vec![1]]);

@@ -73,7 +73,10 @@ impl DrawnCrops {
         let mut groups: Vec<Vec<usize>> = vec![Vec::new(); row.digits.len()];
         for (stroke, &digit) in row.stroke_digits.iter().enumerate() {
             let Some(group) = groups.get_mut(digit) else {
-                bail!("stroke {stroke} belongs to digit {digit} of {}", row.digits.len());
+                bail!(
+                    "stroke {stroke} belongs to digit {digit} of {}",
+                    row.digits.len()
+                );
             };
             group.push(stroke);
         }
@@ -106,7 +109,8 @@ impl DrawnCrops {
                     let joined: Vec<usize> = groups[k..=k + more].concat();
                     self.not_one.push(render(&joined));
                     if more == 1 && next.len() > 1 {
-                        self.not_one.push(render(&[group.as_slice(), &next[..1]].concat()));
+                        self.not_one
+                            .push(render(&[group.as_slice(), &next[..1]].concat()));
                     }
                 }
             }
@@ -115,7 +119,11 @@ impl DrawnCrops {
                 self.not_one.push(render(&[&[last][..], group].concat()));
             }
         }
-        debug_assert!(self.digits.iter().all(|(image, _)| image.len() == IMAGE_PIXELS));
+        debug_assert!(
+            self.digits
+                .iter()
+                .all(|(image, _)| image.len() == IMAGE_PIXELS)
+        );
         Ok(())
     }
 
@@ -152,24 +160,32 @@ mod tests {
         let ink = |image: &[f32]| image.iter().filter(|&&v| v > 0.5).count();
         let bar = ink(&train.not_one[3]);
         let seven = ink(&train.digits[1].0);
-        assert!(bar > 0 && bar < seven, "the bar alone: {bar} pixels, the 7: {seven}");
+        assert!(
+            bar > 0 && bar < seven,
+            "the bar alone: {bar} pixels, the 7: {seven}"
+        );
     }
 
     #[test]
     fn rows_that_do_not_add_up_are_refused_with_the_row() {
         let file = write_rows(r#"[{"digits":[1],"strokes":[[[0,0],[0,9]]],"stroke_digits":[1]}]"#);
         let error = format!("{:#}", DrawnCrops::load(file.path(), 0.1).err().unwrap());
-        assert!(error.contains("row 0") && error.contains("digit 1 of 1"), "{error}");
+        assert!(
+            error.contains("row 0") && error.contains("digit 1 of 1"),
+            "{error}"
+        );
         let file = write_rows("not json");
         let error = format!("{:#}", DrawnCrops::load(file.path(), 0.1).err().unwrap());
         assert!(error.contains("rows-json.mjs"), "{error}");
-        let missing = DrawnCrops::load(Path::new("/no/such/rows.json"), 0.1).err().unwrap();
+        let missing = DrawnCrops::load(Path::new("/no/such/rows.json"), 0.1)
+            .err()
+            .unwrap();
         assert!(format!("{missing:#}").contains("node tests/e2e/rows-json.mjs"));
     }
 
     #[test]
     fn the_last_rows_are_held_out() {
-        let rows = format!("[{}]", vec![&ROW[1..ROW.len() - 1]; 10].join(","));
+        let rows = format!("[{}]", [&ROW[1..ROW.len() - 1]; 10].join(","));
         let file = write_rows(&rows);
         let (train, test) = DrawnCrops::load(file.path(), 0.2).unwrap();
         assert_eq!((train.digits.len(), test.digits.len()), (24, 6));

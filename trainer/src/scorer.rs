@@ -110,7 +110,10 @@ pub fn run(args: &ScorerArgs) -> anyhow::Result<()> {
     println!("MNIST test digits: {}", evaluate(&model, &images, &labels));
     if !drawn_test.is_empty() {
         let (images, labels) = drawn_batch(&drawn_test, 20_000, &mut rng);
-        println!("held-out drawn rows: {}", evaluate(&model, &images, &labels));
+        println!(
+            "held-out drawn rows: {}",
+            evaluate(&model, &images, &labels)
+        );
     }
     let bytes = model.to_bytes().map_err(anyhow::Error::msg)?;
     write_atomically(&args.out, &bytes)

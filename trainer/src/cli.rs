@@ -221,6 +221,11 @@ pub struct TrainArgs {
     /// Train only this digit's answer, as the reference trains only 4 [default: all ten].
     #[arg(long, value_parser = clap::value_parser!(u8).range(0..=9))]
     pub only_digit: Option<u8>,
+    /// Add the digits of these generated rows (`node tests/e2e/rows-json.mjs --seed 1000 >
+    /// FILE`; seed 1 is the drawn reports') to MNIST's training digits, rendered as the page
+    /// renders drawn strokes.
+    #[arg(long)]
+    pub drawn_digits: Option<PathBuf>,
     /// Feed the LSTM each digit's features as they come out of the CNN, as the reference
     /// does, instead of standardised (zero mean, unit variance): without the norm, training
     /// from random weights often sits on its first plateau (docs/results.md).
@@ -311,6 +316,7 @@ impl TrainArgs {
             only_digit: self.only_digit.map(usize::from),
             init_from: self.init_from.as_ref().map(|p| p.display().to_string()),
             every_step: !self.last_step_only,
+            drawn_digits: self.drawn_digits.as_ref().map(|p| p.display().to_string()),
             ..defaults
         }
     }

@@ -7,6 +7,8 @@ use std::path::Path;
 
 use anyhow::{Context, bail, ensure};
 use digitseq_model::IMAGE_PIXELS;
+
+use crate::mnist::Digits;
 use digitseq_model::preprocess::{Bounds, Point, Stroke, render_mnist_style};
 use serde::Deserialize;
 
@@ -36,14 +38,7 @@ impl DrawnCrops {
     /// Reads generated rows from `path`: the first `1 - held_out` of them for training, the
     /// rest for testing.
     pub fn load(path: &Path, held_out: f32) -> anyhow::Result<(DrawnCrops, DrawnCrops)> {
-        let text = std::fs::read_to_string(path).with_context(|| {
-            format!(
-                "reading {} (make it with `node tests/e2e/rows-json.mjs --tight > {0}`)",
-                path.display()
-            )
-        })?;
-        let rows: Vec<Row> = serde_json::from_str(&text)
-            .with_context(|| format!("{} is not rows-json.mjs's output", path.display()))?;
+        let rows = read_rows(path)?;
         ensure!(!rows.is_empty(), "{} has no rows", path.display());
         let split = ((1.0 - held_out) * rows.len() as f32).round() as usize;
         let (mut train, mut test) = (DrawnCrops::default(), DrawnCrops::default());
@@ -132,6 +127,41 @@ impl DrawnCrops {
     }
 }
 
+fn read_rows(path: &Path) -> anyhow::Result<Vec<Row>> {
+    let text = std::fs::read_to_string(path).with_context(|| {
+        format!(
+            "reading {} (make it with `node tests/e2e/rows-json.mjs --tight > {0}`)",
+            path.display()
+        )
+    })?;
+    serde_json::from_str(&text)
+        .with_context(|| format!("{} is not rows-json.mjs's output", path.display()))
+}
+
+/// Every digit of the rows in `path`, as MNIST-like training digits (intensities 0–255).
+pub fn digits(path: &Path) -> anyhow::Result<Digits> {
+    let rows = read_rows(path)?;
+    let mut crops = DrawnCrops::default();
+    for (i, row) in rows.iter().enumerate() {
+        crops
+            .add_row(row)
+            .with_context(|| format!("{} row {i}", path.display()))?;
+    }
+    ensure!(!crops.digits.is_empty(), "{} has no digits", path.display());
+    Ok(Digits {
+        images: crops
+            .digits
+            .iter()
+            .flat_map(|(image, _)| {
+                image
+                    .iter()
+                    .map(|v| (v.clamp(0.0, 1.0) * 255.0).round() as u8)
+            })
+            .collect(),
+        labels: crops.digits.iter().map(|(_, d)| *d).collect(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -181,6 +211,15 @@ mod tests {
             .err()
             .unwrap();
         assert!(format!("{missing:#}").contains("node tests/e2e/rows-json.mjs"));
+    }
+
+    #[test]
+    fn drawn_digits_become_training_digits_with_their_labels() {
+        let file = write_rows(ROW);
+        let digits = digits(file.path()).unwrap();
+        assert_eq!(digits.labels, [1, 7, 0]);
+        assert_eq!(digits.images.len(), 3 * IMAGE_PIXELS);
+        assert!(digits.image(2).contains(&255), "the 0's ink is full");
     }
 
     #[test]

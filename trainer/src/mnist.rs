@@ -77,6 +77,14 @@ impl Digits {
         &self.images[index * IMAGE_PIXELS..(index + 1) * IMAGE_PIXELS]
     }
 
+    /// These digits, then `more`'s.
+    pub fn concat(&self, more: &Digits) -> Digits {
+        Digits {
+            images: [self.images.as_slice(), &more.images].concat(),
+            labels: [self.labels.as_slice(), &more.labels].concat(),
+        }
+    }
+
     /// The digits `range` only (for a held-out validation part of the training split).
     pub fn slice(&self, range: std::ops::Range<usize>) -> Digits {
         Digits {

@@ -141,6 +141,7 @@ impl<'a> RunMetrics<'a> {
              - weak supervision rate: {} (noise-corrected loss: {})\n\
              - augmentation: {}; started from: {}; answers trained: {}\n\
              - feature norm: {}; trained on: {}\n\
+             - training digits: MNIST{}\n\
              - training time: {:.0} s ({:.0} sequences/s)\n\n\
              ## Fixed test set ({} sequences)\n\n\
              | question | accuracy | precision | recall | F1 |\n|---|---|---|---|---|\n\
@@ -167,6 +168,11 @@ impl<'a> RunMetrics<'a> {
             } else {
                 "the sequence's answer (last step)"
             },
+            c.drawn_digits
+                .as_deref()
+                .map_or(String::new(), |path| format!(
+                    " and the generated rows' in {path}"
+                )),
             self.train_seconds,
             self.sequences_per_second,
             t.sequences,
@@ -316,6 +322,22 @@ mod tests {
             valid_loss_per_epoch: vec![],
         }
         .summary()
+    }
+
+    #[test]
+    fn the_summary_names_the_training_digits() {
+        let mnist = summary_of(&TrainConfig::new(DigitSeqConfig::new()));
+        assert!(mnist.contains("- training digits: MNIST\n"), "{mnist}");
+        let drawn = summary_of(
+            &TrainConfig::new(DigitSeqConfig::new())
+                .with_drawn_digits(Some("data/drawn-rows.json".to_string())),
+        );
+        assert!(
+            drawn.contains(
+                "- training digits: MNIST and the generated rows' in data/drawn-rows.json\n"
+            ),
+            "{drawn}"
+        );
     }
 
     #[test]

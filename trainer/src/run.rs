@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use crate::cli::TrainArgs;
 use crate::device;
+use crate::drawn_crops;
 use crate::evaluate::{self, REFERENCE};
 use crate::export;
 use crate::mnist::{Digits, Split};
@@ -63,7 +64,16 @@ pub fn run(
     // Read the data before anything slow, so a missing file fails fast.
     let all = Digits::load(&args.data_dir, Split::Train)?;
     let test_set = evaluate::load_test_set(&args.data_dir)?;
-    let digits = TrainingDigits::split(&all, config.valid_digits);
+    let mut digits = TrainingDigits::split(&all, config.valid_digits);
+    if let Some(path) = &config.drawn_digits {
+        let drawn = drawn_crops::digits(Path::new(path))?;
+        println!(
+            "training digits: {} from MNIST, {} drawn ({path})",
+            digits.train.len(),
+            drawn.len()
+        );
+        digits.train = std::sync::Arc::new(digits.train.concat(&drawn));
+    }
     println!("device: {}", selected.description);
 
     let started = Instant::now();

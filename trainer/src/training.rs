@@ -86,6 +86,10 @@ pub struct TrainConfig {
     /// the reference does.
     #[config(default = true)]
     pub every_step: bool,
+    /// Rows from the page's stroke generator (`tests/e2e/rows-json.mjs`) whose digits, as the
+    /// page renders drawn strokes, join MNIST's training digits (None: MNIST alone).
+    #[config(default = "None")]
+    pub drawn_digits: Option<String>,
 }
 
 impl TrainConfig {

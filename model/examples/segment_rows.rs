@@ -7,42 +7,24 @@
 use std::collections::BTreeMap;
 use std::io::Read;
 
-use digitseq_model::preprocess::{Point, SegmentOptions, Stroke, segment};
+use digitseq_model::generated::GeneratedRow;
+use digitseq_model::preprocess::{SegmentOptions, segment};
 
 /// The page's pad is this many units tall (web/src/geometry.rs), as the generator's rows are.
 const PAD_HEIGHT_UNITS: f32 = 200.0;
 
-#[derive(serde::Deserialize)]
-struct Row {
-    digits: Vec<u8>,
-    strokes: Vec<Vec<[f32; 2]>>,
-    /// The digit each stroke belongs to.
-    stroke_digits: Vec<usize>,
-    #[serde(default)]
-    styles: Vec<String>,
-}
-
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut text = String::new();
     std::io::stdin().read_to_string(&mut text)?;
-    let rows: Vec<Row> = serde_json::from_str(&text)?;
+    let rows: Vec<GeneratedRow> = serde_json::from_str(&text)?;
     let options = SegmentOptions::for_pad_height(PAD_HEIGHT_UNITS);
     // `--show`: every row not segmented as written, on stderr.
     let verbose = std::env::args().any(|a| a == "--show");
     let (mut exact, mut merged, mut split) = (0, 0, 0);
     let mut split_digits: BTreeMap<u8, usize> = BTreeMap::new();
     for (index, row) in rows.iter().enumerate() {
-        let strokes: Vec<Stroke> = row
-            .strokes
-            .iter()
-            .map(|points| Stroke {
-                points: points.iter().map(|&[x, y]| Point { x, y }).collect(),
-            })
-            .collect();
-        let mut written: Vec<Vec<usize>> = vec![Vec::new(); row.digits.len()];
-        for (stroke, &digit) in row.stroke_digits.iter().enumerate() {
-            written[digit].push(stroke);
-        }
+        let strokes = row.pad_strokes();
+        let written = row.digit_strokes()?;
         let found = segment(&strokes, &options);
         if found == written {
             exact += 1;

@@ -8,6 +8,7 @@
 
 pub mod config;
 mod conv;
+pub mod generated;
 pub mod lstm;
 pub mod network;
 pub mod preprocess;

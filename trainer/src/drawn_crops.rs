@@ -5,22 +5,12 @@
 
 use std::path::Path;
 
-use anyhow::{Context, bail, ensure};
+use anyhow::{Context, ensure};
 use digitseq_model::IMAGE_PIXELS;
+use digitseq_model::generated::GeneratedRow;
+use digitseq_model::preprocess::{Bounds, render_mnist_style};
 
 use crate::mnist::Digits;
-use digitseq_model::preprocess::{Bounds, Point, Stroke, render_mnist_style};
-use serde::Deserialize;
-
-/// One generated row, as `rows-json.mjs` writes it.
-#[derive(Deserialize)]
-struct Row {
-    digits: Vec<u8>,
-    /// Points in pad units, in drawing order.
-    strokes: Vec<Vec<[f32; 2]>>,
-    /// The digit (index into `digits`) each stroke belongs to.
-    stroke_digits: Vec<usize>,
-}
 
 /// A stroke shorter than this share of its digit's height is a piece (a bar, a flag, a base),
 /// not a digit: a 7 without its crossbar is still a 7, the crossbar alone is not.
@@ -51,30 +41,9 @@ impl DrawnCrops {
         Ok((train, test))
     }
 
-    fn add_row(&mut self, row: &Row) -> anyhow::Result<()> {
-        ensure!(
-            row.strokes.len() == row.stroke_digits.len(),
-            "{} strokes but {} stroke digits",
-            row.strokes.len(),
-            row.stroke_digits.len()
-        );
-        let strokes: Vec<Stroke> = row
-            .strokes
-            .iter()
-            .map(|points| Stroke {
-                points: points.iter().map(|&[x, y]| Point { x, y }).collect(),
-            })
-            .collect();
-        let mut groups: Vec<Vec<usize>> = vec![Vec::new(); row.digits.len()];
-        for (stroke, &digit) in row.stroke_digits.iter().enumerate() {
-            let Some(group) = groups.get_mut(digit) else {
-                bail!(
-                    "stroke {stroke} belongs to digit {digit} of {}",
-                    row.digits.len()
-                );
-            };
-            group.push(stroke);
-        }
+    fn add_row(&mut self, row: &GeneratedRow) -> anyhow::Result<()> {
+        let strokes = row.pad_strokes();
+        let groups = row.digit_strokes().map_err(anyhow::Error::msg)?;
         let render = |indices: &[usize]| {
             render_mnist_style(&indices.iter().map(|&i| &strokes[i]).collect::<Vec<_>>())
         };
@@ -86,8 +55,6 @@ impl DrawnCrops {
                 .map_or(0.0, |b| b.height())
         };
         for (k, (group, &digit)) in groups.iter().zip(&row.digits).enumerate() {
-            ensure!(digit <= 9, "digit {digit}");
-            ensure!(!group.is_empty(), "digit {k} has no strokes");
             self.digits.push((render(group), digit));
             let digit_height = height(group);
             if group.len() > 1 {
@@ -127,7 +94,7 @@ impl DrawnCrops {
     }
 }
 
-fn read_rows(path: &Path) -> anyhow::Result<Vec<Row>> {
+fn read_rows(path: &Path) -> anyhow::Result<Vec<GeneratedRow>> {
     let text = std::fs::read_to_string(path).with_context(|| {
         format!(
             "reading {} (make it with `node tests/e2e/rows-json.mjs --tight > {0}`)",

@@ -107,13 +107,7 @@ fn read_rows(path: &Path) -> anyhow::Result<Vec<GeneratedRow>> {
 
 /// Every digit of the rows in `path`, as MNIST-like training digits (intensities 0–255).
 pub fn digits(path: &Path) -> anyhow::Result<Digits> {
-    let rows = read_rows(path)?;
-    let mut crops = DrawnCrops::default();
-    for (i, row) in rows.iter().enumerate() {
-        crops
-            .add_row(row)
-            .with_context(|| format!("{} row {i}", path.display()))?;
-    }
+    let (crops, _) = DrawnCrops::load(path, 0.0)?;
     ensure!(!crops.digits.is_empty(), "{} has no digits", path.display());
     Ok(Digits {
         images: crops

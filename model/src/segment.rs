@@ -60,6 +60,11 @@ const SHORT: f32 = 0.8;
 /// A stroke the scorer joins to the digit before the one being written must make it likely
 /// one digit (ln P).
 const CORRECTION_LIKELY: f32 = -1.0;
+/// How much likelier (nats) joining the digit before must make the row than any reading in
+/// writing order: for a stroke centred left of the current digit (going back, most likely
+/// a correction) and for one that is not.
+const CORRECTION_MARGIN_BACK: f32 = 0.0;
+const CORRECTION_MARGIN_FORWARD: f32 = 2.0;
 
 impl SegmentOptions {
     /// Sensible values for a pad `height` pixels tall, where a digit fills most of it and the
@@ -352,7 +357,11 @@ fn units_with_corrections(
                 // The next digit goes right of this one: a stroke that goes back left of it
                 // is most likely a correction, one that does not must be clearly better read so.
                 let back = bounds.min_x + bounds.max_x < last.bounds.min_x + last.bounds.max_x;
-                let margin = if back { 0.0 } else { 2.0 };
+                let margin = if back {
+                    CORRECTION_MARGIN_BACK
+                } else {
+                    CORRECTION_MARGIN_FORWARD
+                };
                 (before_with > CORRECTION_LIKELY && before_with + last_alone > otherwise + margin)
                     .then_some(units.len() - 2)
             }

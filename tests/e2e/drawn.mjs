@@ -4,6 +4,13 @@
 //   npm run drawn -- [--n 200] [--seed 1] [--backend cpu|webgpu] [--webgpu]
 //                    [--input cdp|playwright|api] [--spacing bbox|visual] [--variation 1]
 //                    [--tight]          (strokes.mjs' TIGHT rows: touching, slanted)
+//                    [--slant LO,HI]    (per-digit slant range, x shift per unit of height;
+//                                        ±0.58 is ±30°)
+//                    [--corrections P]  (share of digits finished after the next one)
+//                    [--typeface]       (digits as a pen copies print: strokes.mjs'
+//                                        TYPEFACE_GLYPHS instead of handwriting)
+//                    [--pace fast|real] (fast: strokes back to back, moves queued; real: at
+//                                        each row's writing speed, with its pen-up pauses)
 //                    [--shots 8] [--quiet]
 //                    [--only 31,90,…]   (just these sequences, into drawn-only-report.*)
 //                    [--weights DIR]    (the page gets DIR/model.{bpk,json}, e.g. www/, instead
@@ -76,8 +83,11 @@ const sessions = new WeakMap();
  *   and the pad reads them all through getCoalescedEvents, as it does for a fast real hand;
  *   the strokes, crops and answers come out identical (drawn.test.mjs checks), ~10× faster.
  * - 'playwright': page.mouse.move/down/up, one awaited move at a time (harness style).
+ * `pace` 'real' (cdp only) draws at the row's writing speed instead (`seq.timing`: a move
+ * every `sampleMs`, the pen up for `pauses[j]` before stroke j), so the page reads
+ * half-drawn strokes and pen-up moments as it would under a real hand.
  */
-export async function drawWithMouse(page, seq, geometry, { input = 'cdp', inFlight = 8 } = {}) {
+export async function drawWithMouse(page, seq, geometry, { input = 'cdp', inFlight = 8, pace = 'fast' } = {}) {
   const { box, scale } = geometry;
   const css = ([x, y]) => [box.x + x * scale, box.y + y * scale];
   if (input === 'playwright') {
@@ -95,6 +105,34 @@ export async function drawWithMouse(page, seq, geometry, { input = 'cdp', inFlig
     clickCount: type === 'mouseMoved' ? 0 : 1,
     pointerType: 'mouse',
   });
+  if (pace === 'real') {
+    let due = performance.now();
+    const at = async (ms) => {
+      due += ms;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((resolve) => { setTimeout(resolve, wait); });
+    };
+    // Moves go out on time without waiting for the busy page (up to `inFlight` unanswered),
+    // as a hand does not wait for the page.
+    const pending = [];
+    const post = async (...event) => {
+      pending.push(send(...event));
+      if (pending.length >= inFlight) await pending.shift();
+    };
+    for (const [j, stroke] of seq.strokes.entries()) {
+      const pts = stroke.map(css);
+      await at(seq.timing.pauses[j]);
+      await post('mouseMoved', pts[0], false);
+      await post('mousePressed', pts[0], true);
+      for (const p of pts.slice(1)) {
+        await at(seq.timing.sampleMs);
+        await post('mouseMoved', p, true);
+      }
+      await post('mouseReleased', pts[pts.length - 1], false);
+    }
+    await Promise.all(pending);
+    return;
+  }
   for (const stroke of seq.strokes) {
     const pts = stroke.map(css);
     await send('mouseMoved', pts[0], false);
@@ -267,8 +305,11 @@ export function markdown(report) {
   const s = report.summary;
   const lines = [];
   lines.push('# Drawn-digit report', '');
-  lines.push(`${s.sequences} sequences (seed ${report.config.seed}, lengths ${DEFAULTS.minLength}–${DEFAULTS.maxLength}) `
-    + `drawn with ${INPUTS[report.config.input]} on the ${report.config.backend} backend, `
+  const g = report.config.generator;
+  lines.push(`${s.sequences} sequences (seed ${report.config.seed}, lengths ${DEFAULTS.minLength}–${DEFAULTS.maxLength}; `
+    + `spacing ${g.spacing}, gaps ${g.gapRange.join('–')} row heights${g.touching ? ' (inks may touch)' : ''}, `
+    + `slant ${g.slantRange.join('…')}, corrections ${g.corrections}, ${g.glyphs} glyphs) `
+    + `drawn with ${report.config.pace === 'real' ? 'real mouse events (CDP Input.dispatchMouseEvent) at each row\'s writing speed, with its pen-up pauses,' : INPUTS[report.config.input]} on the ${report.config.backend} backend, `
     + `pad ${report.config.pad.widthUnits}×${report.config.pad.heightUnits} units (${report.config.pad.cssWidth}×${report.config.pad.cssHeight} CSS px); `
     + `${report.timing.totalSeconds} s in all, ${report.timing.meanSecondsPerSequence} s per sequence. `
     + `Page ${report.config.dist.wasm}; weights ${report.config.dist.weights.slice(0, 12)}… from ${report.config.dist.weightsFrom}/.`, '');
@@ -327,7 +368,7 @@ export function misreadPositions(row) {
  * after each; `shoot(row)` may return a screenshot path for a failure.
  */
 export async function runSequences(page, {
-  n, indices, seed, input = 'cdp', spacing = 'bbox', variation = 1, generator = {}, onSequence, shoot, saveCrops,
+  n, indices, seed, input = 'cdp', pace = 'fast', spacing = 'bbox', variation = 1, generator = {}, onSequence, shoot, saveCrops,
 } = {}) {
   const geometry = await padGeometry(page);
   const options = { ...generatorOptions(geometry), spacing, variation, ...generator };
@@ -337,7 +378,7 @@ export async function runSequences(page, {
     const started = performance.now();
     await clearPad(page);
     if (input === 'api') await drawWithApi(page, seq);
-    else await drawWithMouse(page, seq, geometry, { input });
+    else await drawWithMouse(page, seq, geometry, { input, pace });
     await settle(page);
     const shown = await readPage(page);
     const row = { ...score(seq, shown), seconds: Math.round(performance.now() - started) / 1000, probabilities: shown.probabilities };
@@ -359,9 +400,12 @@ function parseArgs(argv) {
     spacing: 'bbox',
     variation: 1,
     generator: {},
+    pace: 'fast',
     shots: 8,
     quiet: false,
   };
+  // The generator's options: --tight's, then --slant's and --corrections' over them.
+  let [tight, slantRange, corrections, glyphs] = [{}, undefined, undefined, undefined];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => argv[++i];
@@ -373,7 +417,11 @@ function parseArgs(argv) {
     else if (a === '--input') args.input = value();
     else if (a === '--spacing') args.spacing = value();
     else if (a === '--variation') args.variation = Number(value());
-    else if (a === '--tight') args.generator = TIGHT;
+    else if (a === '--tight') tight = TIGHT;
+    else if (a === '--slant') slantRange = value().split(',').map(Number);
+    else if (a === '--corrections') corrections = Number(value());
+    else if (a === '--typeface') glyphs = 'typeface';
+    else if (a === '--pace') args.pace = value();
     else if (a === '--only') args.only = value().split(',').map(Number);
     else if (a === '--weights') args.weights = value();
     else if (a === '--out') args.out = value();
@@ -387,6 +435,17 @@ function parseArgs(argv) {
   if (!['cpu', 'webgpu'].includes(args.backend)) throw new Error(`--backend cpu|webgpu, not ${args.backend}`);
   if (!(args.variation > 0)) throw new Error(`--variation wants a positive number, not ${args.variation}`);
   if (!['bbox', 'visual'].includes(args.spacing)) throw new Error(`--spacing bbox|visual, not ${args.spacing}`);
+  args.generator = {
+    ...tight, ...(slantRange && { slantRange }), ...(corrections !== undefined && { corrections }), ...(glyphs && { glyphs }),
+  };
+  if (slantRange && (slantRange.length !== 2 || !slantRange.every(Number.isFinite) || slantRange[0] > slantRange[1])) {
+    throw new Error(`--slant wants LO,HI like -0.58,0.58`);
+  }
+  if (corrections !== undefined && !(corrections >= 0 && corrections <= 1)) {
+    throw new Error(`--corrections wants a share in [0, 1], not ${corrections}`);
+  }
+  if (!['fast', 'real'].includes(args.pace)) throw new Error(`--pace fast|real, not ${args.pace}`);
+  if (args.pace === 'real' && args.input !== 'cdp') throw new Error('--pace real draws with --input cdp');
   if (!(args.input in INPUTS)) throw new Error(`--input cdp|playwright|api, not ${args.input}`);
   return args;
 }
@@ -457,6 +516,7 @@ async function main() {
       indices: args.only,
       seed: args.seed,
       input: args.input,
+      pace: args.pace,
       spacing: args.spacing,
       variation: args.variation,
       generator: args.generator,
@@ -485,6 +545,7 @@ async function main() {
         seed: args.seed,
         backend: args.backend,
         input: args.input,
+        pace: args.pace,
         generator: { ...DEFAULTS, ...generatorOptions(geometry), spacing: args.spacing, variation: args.variation, ...args.generator },
         pad: {
           cssWidth: Math.round(geometry.box.width),

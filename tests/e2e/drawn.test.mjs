@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { serveAndLaunch, openPage, waitReady } from './harness.mjs';
 import {
-  GLYPHS, DEFAULTS, TIGHT, bounds, makeSequence, makeSequences, segmentCount,
+  GLYPHS, TYPEFACE_GLYPHS, DEFAULTS, TIGHT, bounds, makeSequence, makeSequences, segmentCount,
 } from './strokes.mjs';
 import {
   padGeometry, generatorOptions, clearPad, drawWithMouse, settle, readPage, runSequences, summarise,
@@ -113,6 +113,24 @@ test('the tight generator: inks from touching to 0.15 row heights apart, slanted
   assert.ok(overlappingBoxes > 0.4 * pairs, `${overlappingBoxes} of ${pairs} neighbours' boxes overlap`);
 });
 
+test('typeface rows: print shapes in place of handwriting, same layout, each digit whole', () => {
+  for (let d = 0; d <= 9; d++) assert.deepEqual(TYPEFACE_GLYPHS[d].map((g) => g.name), ['sans', 'serif'], `digit ${d}`);
+  const minExtent = 0.04 * DEFAULTS.padHeightUnits;
+  const seen = new Set();
+  for (let i = 0; i < 100; i++) {
+    const [hand, print] = [makeSequence(SEED, i), makeSequence(SEED, i, { glyphs: 'typeface' })];
+    assert.deepEqual(print.digits, hand.digits);
+    assert.notDeepEqual(print.strokes, hand.strokes);
+    print.styles.forEach((style, k) => seen.add(`${print.digits[k]}/${style}`));
+    assert.equal(segmentCount(print.strokes, minExtent), print.digits.length, `sequence ${i}`);
+    const b = bounds(print.strokes);
+    assert.ok(b.minX > 0 && b.maxX < DEFAULTS.padWidthUnits && b.minY > 0 && b.maxY < DEFAULTS.padHeightUnits,
+      `sequence ${i} leaves the pad: ${JSON.stringify(b)}`);
+  }
+  assert.equal(seen.size, 20, [...seen].join(' '));
+  assert.throws(() => makeSequence(SEED, 0, { glyphs: 'gothic' }), /glyphs/);
+});
+
 test('corrections: a digit\'s last stroke written after the next digit, the row otherwise the same', () => {
   let moved = 0;
   for (let i = 0; i < 50; i++) {
@@ -130,6 +148,52 @@ test('corrections: a digit\'s last stroke written after the next digit, the row 
     });
   }
   assert.ok(moved > 20, `${moved} corrections`);
+});
+
+test('writing time: a pen speed and pen-up pauses per row, by kind of move, the shapes untouched', () => {
+  const t = DEFAULTS.timing;
+  const within = ([lo, hi], x) => x >= lo && x <= hi;
+  const speeds = [];
+  for (let i = 0; i < 50; i++) {
+    const s = makeSequence(SEED, i, { ...TIGHT, corrections: 0.3 });
+    assert.deepEqual(makeSequence(SEED, i, { ...TIGHT, corrections: 0.3, timing: { ...t, penSpeed: [1, 1] } }).strokes, s.strokes);
+    const speed = DEFAULTS.step / s.timing.sampleMs;
+    assert.ok(within(t.penSpeed, speed), `sequence ${i}: pen speed ${speed}`);
+    speeds.push(speed);
+    assert.equal(s.timing.pauses.length, s.strokes.length);
+    assert.equal(s.timing.pauses[0], 0);
+    s.timing.pauses.slice(1).forEach((ms, k) => {
+      const [before, d] = [s.strokeDigits[k], s.strokeDigits[k + 1]];
+      const range = d === before ? t.withinDigit : d < before ? t.backToEarlierDigit : t.betweenDigits;
+      assert.ok(within(range, ms), `sequence ${i}, stroke ${k + 1}: ${ms} ms for ${before} → ${d}`);
+    });
+  }
+  // Writers differ: fast and slow ones both come up.
+  assert.ok(Math.min(...speeds) < 0.35 && Math.max(...speeds) > 0.65, `pen speeds ${Math.min(...speeds)}–${Math.max(...speeds)}`);
+});
+
+test('a row written at a hand\'s pace, the page reading as the pen moves, ends as when drawn back to back', async () => {
+  // Tight rows with a stroke added to an earlier digit (seed 1, corrections 0.3: 8 "784" and
+  // 22 "410" by fast writers, 70 "6564" by a slow one): drawn on time, pauses and all, the
+  // page reads half-drawn strokes and every pen-up on the way; the crops and answers it ends
+  // with must not depend on that.
+  const geometry = await padGeometry(page);
+  const crops = () => page.evaluate(() => [...document.querySelectorAll('#crops canvas')]
+    .map((c) => Array.from(c.getContext('2d').getImageData(0, 0, 28, 28).data.filter((_, i) => i % 4 === 0))));
+  for (const index of [8, 22, 70]) {
+    const seq = makeSequence(SEED, index, { ...generatorOptions(geometry), ...TIGHT, corrections: 0.3 });
+    assert.ok(seq.strokeDigits.some((d, j) => d < seq.strokeDigits[j - 1]), `sequence ${index} has no correction`);
+    const shown = {};
+    for (const pace of ['real', 'fast']) {
+      await clearPad(page);
+      await drawWithMouse(page, seq, geometry, { pace });
+      await settle(page);
+      shown[pace] = { crops: await crops(), read: await readPage(page) };
+    }
+    assert.equal(shown.real.read.crops, seq.digits.length, `sequence ${index}`);
+    assert.deepEqual(shown.real.crops, shown.fast.crops, `sequence ${index}`);
+    assert.deepEqual(shown.real.read.probabilities, shown.fast.read.probabilities, `sequence ${index}`);
+  }
 });
 
 test('the fast mouse path draws exactly what page.mouse draws', async () => {

@@ -249,6 +249,114 @@ export const GLYPHS = {
   ],
 };
 
+/**
+ * Typeface digits as a pen traces them: a sans-serif (Helvetica/Arial-like: an S-curved 2
+ * on a flat base, a closed 4, a 6 and 9 on a curved spine) and a serif (Times-like: a 1
+ * and a 4 standing on a base, a 7 with a tick, a 2 whose base turns up). Drawn the way a
+ * person copies print, in the glyphs' stroke order; used by `glyphs: 'typeface'`.
+ */
+export const TYPEFACE_GLYPHS = {
+  0: [
+    { name: 'sans', strokes: (j) => [smooth(J(j, arc(0.27, 0.5, 0.27, 0.5, -90, -450, 12)), 6)] },
+    { name: 'serif', strokes: (j) => [smooth(J(j, arc(0.3, 0.5, 0.3, 0.5, -100, -460, 12)), 6)] },
+  ],
+  1: [
+    { name: 'sans', strokes: (j) => [J(j, [[0.08, 0.24], [0.3, 0.02], [0.3, 1]])] },
+    {
+      name: 'serif',
+      strokes: (j) => [J(j, [[0.1, 0.14], [0.3, 0], [0.3, 1]]), J(j, [[0.06, 1], [0.54, 1]])],
+    },
+  ],
+  2: [
+    {
+      name: 'sans',
+      strokes: (j) => [join(smooth(J(j, [[0.04, 0.3], [0.12, 0.08], [0.3, 0], [0.5, 0.06], [0.58, 0.25],
+        [0.5, 0.45], [0.2, 0.68], [0.04, 0.88], [0.02, 1]])), J(j, [[0.6, 1]]))],
+    },
+    {
+      name: 'serif',
+      strokes: (j) => [join(smooth(J(j, [[0.05, 0.22], [0.18, 0.04], [0.34, 0], [0.52, 0.1], [0.54, 0.3],
+        [0.36, 0.58], [0.02, 1]])), J(j, [[0.56, 1], [0.62, 0.88]]))],
+    },
+  ],
+  3: [
+    {
+      name: 'sans',
+      strokes: (j) => [join(
+        smooth(J(j, [[0.04, 0.22], [0.14, 0.04], [0.32, 0], [0.5, 0.08], [0.54, 0.24], [0.44, 0.4], [0.24, 0.46]])),
+        smooth(J(j, [[0.24, 0.46], [0.5, 0.52], [0.6, 0.72], [0.52, 0.92], [0.3, 1], [0.1, 0.94], [0.02, 0.76]])),
+      )],
+    },
+    {
+      name: 'serif',
+      strokes: (j) => [join(
+        smooth(J(j, [[0.06, 0.14], [0.24, 0], [0.44, 0.04], [0.5, 0.2], [0.4, 0.38], [0.2, 0.46]])),
+        smooth(J(j, [[0.2, 0.46], [0.46, 0.5], [0.6, 0.7], [0.54, 0.9], [0.34, 1], [0.12, 0.98], [0.02, 0.9]])),
+      )],
+    },
+  ],
+  4: [
+    { name: 'sans', strokes: (j) => [J(j, [[0.44, 0], [0, 0.7], [0.62, 0.7]]), J(j, [[0.44, 0.02], [0.44, 1]])] },
+    {
+      name: 'serif',
+      strokes: (j) => [J(j, [[0.42, 0], [0, 0.68], [0.62, 0.68]]), J(j, [[0.42, 0.02], [0.42, 1]]),
+        J(j, [[0.26, 1], [0.58, 1]])],
+    },
+  ],
+  5: [
+    {
+      name: 'sans',
+      strokes: (j) => [join(J(j, [[0.56, 0], [0.12, 0], [0.06, 0.48]]),
+        smooth(J(j, [[0.06, 0.48], [0.3, 0.38], [0.52, 0.46], [0.6, 0.68], [0.52, 0.9], [0.3, 1], [0.1, 0.96], [0.02, 0.82]])))],
+    },
+    {
+      name: 'serif',
+      strokes: (j) => [join(J(j, [[0.58, 0], [0.14, 0.02], [0.08, 0.44]]),
+        smooth(J(j, [[0.08, 0.44], [0.36, 0.4], [0.56, 0.54], [0.58, 0.78], [0.4, 0.96], [0.16, 1], [0.02, 0.92]])))],
+    },
+  ],
+  6: [
+    {
+      name: 'sans',
+      strokes: (j) => [smooth(J(j, [[0.56, 0.14], [0.44, 0.02], [0.28, 0], [0.1, 0.12], [0.02, 0.45], [0.04, 0.8],
+        [0.24, 1], [0.48, 0.96], [0.6, 0.76], [0.52, 0.52], [0.3, 0.44], [0.1, 0.52], [0.03, 0.64]]))],
+    },
+    {
+      name: 'serif',
+      strokes: (j) => [smooth(J(j, [[0.52, 0], [0.3, 0.1], [0.1, 0.32], [0.02, 0.62], [0.1, 0.92], [0.3, 1],
+        [0.52, 0.9], [0.58, 0.68], [0.44, 0.5], [0.22, 0.48], [0.06, 0.58]]))],
+    },
+  ],
+  7: [
+    { name: 'sans', strokes: (j) => [join(J(j, [[0, 0], [0.6, 0]]), smooth(J(j, [[0.6, 0], [0.42, 0.36], [0.3, 0.7], [0.24, 1]])))] },
+    { name: 'serif', strokes: (j) => [J(j, [[0.02, 0.16], [0.04, 0], [0.6, 0], [0.26, 1]])] },
+  ],
+  8: [
+    {
+      name: 'sans',
+      strokes: (j) => [smooth(J(j, [[0.3, 0.46], [0.1, 0.36], [0.08, 0.14], [0.3, 0], [0.52, 0.14], [0.5, 0.36],
+        [0.3, 0.46], [0.06, 0.58], [0.02, 0.82], [0.3, 1], [0.58, 0.82], [0.54, 0.58], [0.3, 0.46]]))],
+    },
+    {
+      name: 'serif',
+      strokes: (j) => [smooth(J(j, [[0.5, 0.12], [0.3, 0], [0.1, 0.12], [0.14, 0.32], [0.46, 0.58], [0.56, 0.82],
+        [0.3, 1], [0.04, 0.84], [0.12, 0.6], [0.44, 0.38], [0.52, 0.2], [0.5, 0.12]]))],
+    },
+  ],
+  9: [
+    {
+      name: 'sans',
+      strokes: (j) => [join(smooth(J(j, [[0.58, 0.34], [0.5, 0.5], [0.3, 0.56], [0.08, 0.46], [0.02, 0.26], [0.12, 0.06],
+        [0.3, 0], [0.5, 0.06], [0.58, 0.34]])), smooth(J(j, [[0.58, 0.34], [0.56, 0.7], [0.44, 0.94], [0.26, 1], [0.08, 0.9]])))],
+    },
+    {
+      name: 'serif',
+      strokes: (j) => [join(smooth(J(j, [[0.56, 0.3], [0.44, 0.5], [0.24, 0.52], [0.06, 0.38], [0.06, 0.14], [0.26, 0],
+        [0.48, 0.06], [0.58, 0.3]])), smooth(J(j, [[0.58, 0.3], [0.5, 0.62], [0.3, 0.88], [0.06, 1]])))],
+    },
+  ],
+};
+
 // ---------------------------------------------------------------------------------------
 // Geometry helpers.
 
@@ -340,6 +448,19 @@ export const DEFAULTS = {
   /** Share of multi-stroke digits (not the row's last) whose last stroke is written after
    * the next digit: a bar or stem added to a digit after moving on. */
   corrections: 0,
+  /** 'handwriting' (GLYPHS) or 'typeface' (TYPEFACE_GLYPHS): the digits' shapes. */
+  glyphs: 'handwriting',
+  /** Writing speed, for drawing rows in real time (`drawn.mjs --pace real`): each row's
+   * writer moves the pen at a speed in `penSpeed` (pad units per ms: about 7–28 cm/s on a
+   * laptop screen) and lifts it between strokes for a time in the range of the kind of
+   * move (ms); one draw per row puts a writer between the fast and the slow end of every
+   * range. */
+  timing: {
+    penSpeed: [0.2, 0.8],
+    withinDigit: [40, 250],
+    betweenDigits: [80, 600],
+    backToEarlierDigit: [250, 1000],
+  },
 };
 
 /** Tight rows, as issue 14's kept-aside set: inks from touching to 0.15 row heights apart
@@ -363,8 +484,7 @@ function chooseDigits(rng, length, fourShare) {
  * glyph's style drawn with control-point jitter, then aspect, slant and rotation; plus a
  * slow wobble along each stroke (an unsteady hand).
  */
-function handwrite(rng, digit, styleIndex, v = 1, slantRange = DEFAULTS.slantRange) {
-  const style = GLYPHS[digit][styleIndex];
+function handwrite(rng, style, v = 1, slantRange = DEFAULTS.slantRange) {
   // `v` widens every range about its middle (1: as documented in DEFAULTS.variation).
   const widen = (x, mid) => (v === 1 ? x : mid + (x - mid) * v);
   const jitter = widen(U(rng, 0.012, 0.03), 0);
@@ -404,12 +524,14 @@ export function makeSequence(seed, index, options = {}) {
   const rng = mulberry32(sequenceSeed(seed, index));
   const length = o.minLength + Math.floor(rng() * (o.maxLength - o.minLength + 1));
   const digits = chooseDigits(rng, length, o.fourShare);
+  const glyphs = { handwriting: GLYPHS, typeface: TYPEFACE_GLYPHS }[o.glyphs];
+  if (!glyphs) throw new Error(`glyphs: 'handwriting' or 'typeface', not ${o.glyphs}`);
   const written = digits.map((d) => {
-    const style = Math.floor(rng() * GLYPHS[d].length);
+    const style = glyphs[d][Math.floor(rng() * glyphs[d].length)];
     // Rarely, jitter pulls a separate stroke (a 9's stem) clear of the rest of its digit,
     // which would then be read as two: write that digit again.
     for (;;) {
-      const w = handwrite(rng, d, style, o.variation, o.slantRange);
+      const w = handwrite(rng, style, o.variation, o.slantRange);
       if (segmentCount(w.strokes, 0.04) === 1) return w;
     }
   });
@@ -470,6 +592,7 @@ export function makeSequence(seed, index, options = {}) {
       order.splice(afterNext + 1, 0, late);
     }
   }
+  const strokeDigits = order.map(([d]) => d);
   return {
     index,
     seed,
@@ -478,9 +601,30 @@ export function makeSequence(seed, index, options = {}) {
     height,
     strokes: order.map(([d, k]) => digitStrokes[d][k]),
     /** Which digit each stroke of `strokes` belongs to. */
-    strokeDigits: order.map(([d]) => d),
+    strokeDigits,
     digitStrokes,
+    timing: writingTime(seed, index, strokeDigits, o),
   };
+}
+
+/**
+ * When a writer puts down each stroke: `{ sampleMs, pauses }`, the time between pen
+ * samples (`step` units apart) and the pen-up time before each stroke (0 before the
+ * first). From its own random stream, so the rows' shapes do not depend on it.
+ */
+function writingTime(seed, index, strokeDigits, o) {
+  const rng = mulberry32(sequenceSeed(seed, index) ^ 0x5bd1e995);
+  const slowness = rng(); // 0: the fast end of every range, 1: the slow end
+  const at = ([lo, hi], x) => lo + (hi - lo) * x;
+  const t = o.timing;
+  const speed = at([...t.penSpeed].reverse(), slowness);
+  const pauses = strokeDigits.map((d, j) => {
+    if (j === 0) return 0;
+    const before = strokeDigits[j - 1];
+    const range = d === before ? t.withinDigit : d < before ? t.backToEarlierDigit : t.betweenDigits;
+    return Math.round(at(range, (slowness + rng()) / 2));
+  });
+  return { sampleMs: o.step / speed, pauses };
 }
 
 /** Sequences 0 … n−1 of run `seed`. */

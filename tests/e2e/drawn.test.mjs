@@ -74,6 +74,17 @@ test('the generator: several styles per digit, deterministic, gaps between digit
 const site = serveAndLaunch();
 let page;
 let context;
+
+/** Draws `seq` on an empty pad with the mouse (`how`: drawWithMouse's options) and returns
+ * the crops' pixels and what the page shows once it has read them. */
+async function drawAndRead(seq, geometry, how) {
+  await clearPad(page);
+  await drawWithMouse(page, seq, geometry, how);
+  await settle(page);
+  const crops = await page.evaluate(() => [...document.querySelectorAll('#crops canvas')]
+    .map((c) => Array.from(c.getContext('2d').getImageData(0, 0, 28, 28).data.filter((_, i) => i % 4 === 0))));
+  return { crops, read: await readPage(page) };
+}
 before(async () => {
   await site.ready;
   ({ context, page } = await openPage(site.browser, site.url, 'cpu'));
@@ -178,18 +189,11 @@ test('a row written at a hand\'s pace, the page reading as the pen moves, ends a
   // page reads half-drawn strokes and every pen-up on the way; the crops and answers it ends
   // with must not depend on that.
   const geometry = await padGeometry(page);
-  const crops = () => page.evaluate(() => [...document.querySelectorAll('#crops canvas')]
-    .map((c) => Array.from(c.getContext('2d').getImageData(0, 0, 28, 28).data.filter((_, i) => i % 4 === 0))));
   for (const index of [8, 22, 70]) {
     const seq = makeSequence(SEED, index, { ...generatorOptions(geometry), ...TIGHT, corrections: 0.3 });
     assert.ok(seq.strokeDigits.some((d, j) => d < seq.strokeDigits[j - 1]), `sequence ${index} has no correction`);
     const shown = {};
-    for (const pace of ['real', 'fast']) {
-      await clearPad(page);
-      await drawWithMouse(page, seq, geometry, { pace });
-      await settle(page);
-      shown[pace] = { crops: await crops(), read: await readPage(page) };
-    }
+    for (const pace of ['real', 'fast']) shown[pace] = await drawAndRead(seq, geometry, { pace });
     assert.equal(shown.real.read.crops, seq.digits.length, `sequence ${index}`);
     assert.deepEqual(shown.real.crops, shown.fast.crops, `sequence ${index}`);
     assert.deepEqual(shown.real.read.probabilities, shown.fast.read.probabilities, `sequence ${index}`);
@@ -202,15 +206,8 @@ test('the fast mouse path draws exactly what page.mouse draws', async () => {
   const geometry = await padGeometry(page);
   const seq = makeSequence(SEED, 8, generatorOptions(geometry));
   assert.ok(seq.digits.includes(4) && seq.digits.length === 3, seq.digits.join(''));
-  const crops = () => page.evaluate(() => [...document.querySelectorAll('#crops canvas')]
-    .map((c) => Array.from(c.getContext('2d').getImageData(0, 0, 28, 28).data.filter((_, i) => i % 4 === 0))));
   const shown = {};
-  for (const input of ['playwright', 'cdp']) {
-    await clearPad(page);
-    await drawWithMouse(page, seq, geometry, { input });
-    await settle(page);
-    shown[input] = { crops: await crops(), read: await readPage(page) };
-  }
+  for (const input of ['playwright', 'cdp']) shown[input] = await drawAndRead(seq, geometry, { input });
   assert.equal(shown.cdp.read.crops, 3);
   assert.deepEqual(shown.cdp.crops, shown.playwright.crops);
   assert.deepEqual(shown.cdp.read.probabilities, shown.playwright.read.probabilities);

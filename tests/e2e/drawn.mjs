@@ -7,6 +7,7 @@
 //                    [--slant LO,HI]    (per-digit slant range, x shift per unit of height;
 //                                        ±0.58 is ±30°)
 //                    [--corrections P]  (share of digits finished after the next one)
+//                    [--sizes LO,HI]    (per-digit height in shares of the row's; 0.85,1.1)
 //                    [--typeface]       (digits as a pen copies print: strokes.mjs'
 //                                        TYPEFACE_GLYPHS instead of handwriting)
 //                    [--pace fast|real] (fast: strokes back to back, moves queued; real: at
@@ -308,7 +309,7 @@ export function markdown(report) {
   const g = report.config.generator;
   lines.push(`${s.sequences} sequences (seed ${report.config.seed}, lengths ${DEFAULTS.minLength}–${DEFAULTS.maxLength}; `
     + `spacing ${g.spacing}, gaps ${g.gapRange.join('–')} row heights${g.touching ? ' (inks may touch)' : ''}, `
-    + `slant ${g.slantRange.join('…')}, corrections ${g.corrections}, ${g.glyphs} glyphs) `
+    + `slant ${g.slantRange.join('…')}, sizes ${g.sizeRange.join('–')}, corrections ${g.corrections}, ${g.glyphs} glyphs) `
     + `drawn with ${report.config.pace === 'real' ? 'real mouse events (CDP Input.dispatchMouseEvent) at each row\'s writing speed, with its pen-up pauses,' : INPUTS[report.config.input]} on the ${report.config.backend} backend, `
     + `pad ${report.config.pad.widthUnits}×${report.config.pad.heightUnits} units (${report.config.pad.cssWidth}×${report.config.pad.cssHeight} CSS px); `
     + `${report.timing.totalSeconds} s in all, ${report.timing.meanSecondsPerSequence} s per sequence. `
@@ -405,7 +406,7 @@ function parseArgs(argv) {
     quiet: false,
   };
   // The generator's options: --tight's, then --slant's and --corrections' over them.
-  let [tight, slantRange, corrections, glyphs] = [{}, undefined, undefined, undefined];
+  let [tight, slantRange, sizeRange, corrections, glyphs] = [{}, undefined, undefined, undefined, undefined];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => argv[++i];
@@ -419,6 +420,7 @@ function parseArgs(argv) {
     else if (a === '--variation') args.variation = Number(value());
     else if (a === '--tight') tight = TIGHT;
     else if (a === '--slant') slantRange = value().split(',').map(Number);
+    else if (a === '--sizes') sizeRange = value().split(',').map(Number);
     else if (a === '--corrections') corrections = Number(value());
     else if (a === '--typeface') glyphs = 'typeface';
     else if (a === '--pace') args.pace = value();
@@ -436,10 +438,13 @@ function parseArgs(argv) {
   if (!(args.variation > 0)) throw new Error(`--variation wants a positive number, not ${args.variation}`);
   if (!['bbox', 'visual'].includes(args.spacing)) throw new Error(`--spacing bbox|visual, not ${args.spacing}`);
   args.generator = {
-    ...tight, ...(slantRange && { slantRange }), ...(corrections !== undefined && { corrections }), ...(glyphs && { glyphs }),
+    ...tight, ...(slantRange && { slantRange }), ...(sizeRange && { sizeRange }), ...(corrections !== undefined && { corrections }), ...(glyphs && { glyphs }),
   };
   if (slantRange && (slantRange.length !== 2 || !slantRange.every(Number.isFinite) || slantRange[0] > slantRange[1])) {
     throw new Error(`--slant wants LO,HI like -0.58,0.58`);
+  }
+  if (sizeRange && (sizeRange.length !== 2 || !sizeRange.every((x) => x > 0) || sizeRange[0] > sizeRange[1])) {
+    throw new Error(`--sizes wants LO,HI like 0.6,1.3`);
   }
   if (corrections !== undefined && !(corrections >= 0 && corrections <= 1)) {
     throw new Error(`--corrections wants a share in [0, 1], not ${corrections}`);

@@ -2,7 +2,7 @@
 // digits, styles, its strokes in pad units (drawing order) and the digit of each stroke.
 //
 //   node tests/e2e/rows-json.mjs [--tight | --visual] [--typeface | --typeface-share P]
-//                                [--slant LO,HI] [--corrections 0.3] [--n 1000] [--seed 1] > rows.json
+//                                [--slant LO,HI] [--sizes LO,HI] [--corrections 0.3] [--n 1000] [--seed 1] > rows.json
 //
 // `--typeface-share P`: each row is in typeface glyphs with probability P (drawn for row i of
 // the seed alone), else handwriting; `--typeface` is P = 1.
@@ -17,6 +17,7 @@ for (let i = 0; i < argv.length; i++) {
   else if (a === '--typeface') args.typefaceShare = 1;
   else if (a === '--typeface-share') args.typefaceShare = Number(argv[++i]);
   else if (a === '--slant') args.extra.slantRange = argv[++i].split(',').map(Number);
+  else if (a === '--sizes') args.extra.sizeRange = argv[++i].split(',').map(Number);
   else if (a === '--corrections') args.corrections = Number(argv[++i]);
   else if (a === '--n') args.n = Number(argv[++i]);
   else if (a === '--seed') args.seed = Number(argv[++i]);

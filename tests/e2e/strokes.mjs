@@ -443,6 +443,8 @@ export const DEFAULTS = {
    * one digit's ink would lie on the other's, which no reader could take apart). */
   gapRange: [0.12, 0.45],
   touching: false,
+  /** Per-digit height, in shares of the row's (small and large digits in one row). */
+  sizeRange: [0.85, 1.1],
   /** Per-digit slant (x shift per unit of height, > 0 leaning right), before `variation`. */
   slantRange: [-0.1, 0.35],
   /** Share of multi-stroke digits (not the row's last) whose last stroke is written after
@@ -535,7 +537,7 @@ export function makeSequence(seed, index, options = {}) {
       if (segmentCount(w.strokes, 0.04) === 1) return w;
     }
   });
-  const sizes = digits.map(() => U(rng, 0.85, 1.1));
+  const sizes = digits.map(() => U(rng, o.sizeRange[0], o.sizeRange[1]));
   const gaps = digits.map(() => U(rng, o.gapRange[0], o.gapRange[1]));
   const wobble = digits.map(() => U(rng, -0.07, 0.07));
   const H = o.padHeightUnits;

@@ -142,6 +142,18 @@ test('typeface rows: print shapes in place of handwriting, same layout, each dig
   assert.throws(() => makeSequence(SEED, 0, { glyphs: 'gothic' }), /glyphs/);
 });
 
+test('mixed sizes: digit heights spread as asked, the rows otherwise laid out as usual', () => {
+  const minExtent = 0.04 * DEFAULTS.padHeightUnits;
+  const spread = (options) => makeSequences(SEED, 100, options).map((s) => {
+    assert.equal(segmentCount(s.strokes, minExtent), s.digits.length, `sequence ${s.index}`);
+    const heights = s.digitStrokes.map((strokes) => bounds(strokes).h);
+    return Math.max(...heights) / Math.min(...heights);
+  });
+  const [usual, mixed] = [spread({}), spread({ sizeRange: [0.6, 1.3] })];
+  assert.ok(Math.max(...usual) < 1.6, `usual rows: tallest / shortest digit up to ${Math.max(...usual)}`);
+  assert.ok(mixed.filter((r) => r > 1.6).length > 30, `mixed rows with a spread over 1.6: ${mixed.filter((r) => r > 1.6).length}`);
+});
+
 test('corrections: a digit\'s last stroke written after the next digit, the row otherwise the same', () => {
   let moved = 0;
   for (let i = 0; i < 50; i++) {

@@ -56,7 +56,7 @@ const MAX_RUN: usize = 4;
 /// Digits are rarely wider than this times their height (a slanted 0 at most).
 const MAX_ASPECT: f32 = 1.2;
 /// Digits are rarely shorter than this share of the row's.
-const SHORT: f32 = 0.8;
+const SHORT: f32 = 0.6;
 /// A stroke the scorer joins to the digit before the one being written must make it likely
 /// one digit (ln P).
 const CORRECTION_LIKELY: f32 = -1.0;

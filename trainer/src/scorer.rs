@@ -44,9 +44,9 @@ pub struct ScorerArgs {
     pub lr: f64,
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Rows from the page's stroke generator (`node tests/e2e/rows-json.mjs --tight --seed
-    /// 1000 --n 4000 > FILE`; seeds 1 and 101 are the test and tuning sets, keep clear of
-    /// them). Their last tenth is held out for the report.
+    /// Rows from the page's stroke generator (`node tests/e2e/rows-json.mjs --tight --sizes
+    /// 0.65,1.25 --seed 1000 --n 4000 > FILE`; seeds 1 and 101 are the test and tuning sets,
+    /// keep clear of them). Their last tenth is held out for the report.
     #[arg(long)]
     pub rows: Option<PathBuf>,
     /// The share of each batch taken from `--rows`.

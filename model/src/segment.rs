@@ -3,9 +3,9 @@
 //!   strokes in writing order, whatever their order on the pad (a row written right to left
 //!   included);
 //! - a stroke added to an earlier digit after moving on (a base, a stem, a bar), over,
-//!   beside or on the earlier one's ink, joins it: when it is clear of the digit being
-//!   written, or when the scorer reads the earlier digit with it and the digit being written
-//!   without it best (where the two touch);
+//!   beside or on the earlier one's ink, joins it where the row so far reads better so than
+//!   as written (the whole reading below, done both ways), clearly better where the stroke
+//!   is over or on the one before it and does not go back;
 //! - a digit's ink is connected: strokes separated by a horizontal gap are different digits;
 //! - where strokes overlap or touch, which runs are digits is decided by how much each run's
 //!   crop looks like one digit (`scorer.rs`, trained on MNIST singles against merged pairs
@@ -60,11 +60,13 @@ const SHORT: f32 = 0.6;
 /// A stroke the scorer joins to the digit before the one being written must make it likely
 /// one digit (ln P).
 const CORRECTION_LIKELY: f32 = -1.0;
-/// How much likelier (nats) joining the digit before must make the row than any reading in
-/// writing order: for a stroke centred left of the current digit (going back, most likely
-/// a correction) and for one that is not.
+/// How much likelier (nats) joining an earlier digit must make the row than reading it in
+/// writing order: for a stroke going back left of the one before it or clear of it (most
+/// likely a correction), and for one over or on it (most likely the next stroke).
 const CORRECTION_MARGIN_BACK: f32 = 0.0;
 const CORRECTION_MARGIN_FORWARD: f32 = 2.0;
+/// How many strokes back a correction may go (a digit or two in a tight row).
+const CORRECTION_REACH: usize = 8;
 
 impl SegmentOptions {
     /// Sensible values for a pad `height` pixels tall, where a digit fills most of it and the
@@ -92,10 +94,12 @@ pub fn segment(strokes: &[Stroke], options: &SegmentOptions) -> Vec<Vec<usize>> 
         // after every stroke, and most candidate crops have not changed.
         static SEEN: RefCell<HashMap<u64, f32>> = RefCell::new(HashMap::new());
     }
+    // Keys of each stroke's ink, once: a row is read many times over while it is segmented.
+    let stroke_keys: Vec<u64> = strokes.iter().map(ink_key).collect();
     segment_scored(strokes, options, |runs| {
         let keys: Vec<u64> = runs
             .iter()
-            .map(|run| ink_key(run.iter().map(|&i| &strokes[i])))
+            .map(|run| run_key(run.iter().map(|&i| stroke_keys[i])))
             .collect();
         SEEN.with_borrow_mut(|seen| {
             if seen.len() > MAX_SEEN {
@@ -122,19 +126,25 @@ pub fn segment(strokes: &[Stroke], options: &SegmentOptions) -> Vec<Vec<usize>> 
 /// Crops remembered at most (a few pads full).
 const MAX_SEEN: usize = 4096;
 
-/// Identity of some strokes' ink: equal points give equal keys (FNV-1a over the f32 bits).
-fn ink_key<'a>(strokes: impl Iterator<Item = &'a Stroke>) -> u64 {
-    let mix = |hash: u64, bits: u32| (hash ^ u64::from(bits)).wrapping_mul(0x0100_0000_01b3);
-    strokes.fold(0xcbf2_9ce4_8422_2325, |hash, stroke| {
-        let hash = stroke
-            .points
-            .iter()
-            .fold(hash, |h, p| mix(mix(h, p.x.to_bits()), p.y.to_bits()));
-        mix(hash, u32::MAX) // between strokes
-    })
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+const FNV_PRIME: u64 = 0x0100_0000_01b3;
+
+/// Identity of a stroke's ink: equal points give equal keys (FNV-1a over the f32 bits).
+fn ink_key(stroke: &Stroke) -> u64 {
+    let mix = |hash: u64, bits: u32| (hash ^ u64::from(bits)).wrapping_mul(FNV_PRIME);
+    stroke
+        .points
+        .iter()
+        .fold(FNV_OFFSET, |h, p| mix(mix(h, p.x.to_bits()), p.y.to_bits()))
+}
+
+/// Identity of some strokes' ink, from their keys in order.
+fn run_key(keys: impl Iterator<Item = u64>) -> u64 {
+    keys.fold(FNV_OFFSET, |hash, key| (hash ^ key).wrapping_mul(FNV_PRIME))
 }
 
 /// A run of strokes that may be one digit: consecutive units in writing order.
+#[derive(Clone)]
 struct Unit {
     strokes: Vec<usize>,
     bounds: Bounds,
@@ -156,8 +166,44 @@ pub fn segment_scored(
         })
         .collect();
     let units = units_with_corrections(strokes, &kept, options, &mut score);
-    let n = units.len();
+    let (_, runs) = read_row(strokes, &units, options, &mut score);
+    let mut digits: Vec<(Vec<usize>, Bounds)> = runs
+        .into_iter()
+        .map(|run| (members(&units, run), span(&units, run)))
+        .collect();
+    // Left to right by centre: in a slanted row a digit's foot (a 1's base) may reach
+    // further left than its neighbour's.
+    digits.sort_by(|a, b| (a.1.min_x + a.1.max_x).total_cmp(&(b.1.min_x + b.1.max_x)));
+    digits.into_iter().map(|(members, _)| members).collect()
+}
 
+/// The strokes of units `start..end`, in writing order.
+fn members(units: &[Unit], (start, end): (usize, usize)) -> Vec<usize> {
+    let mut all: Vec<usize> = units[start..end]
+        .iter()
+        .flat_map(|u| u.strokes.iter().copied())
+        .collect();
+    all.sort_unstable();
+    all
+}
+
+fn span(units: &[Unit], (start, end): (usize, usize)) -> Bounds {
+    units[start..end]
+        .iter()
+        .map(|u| u.bounds)
+        .reduce(Bounds::union)
+        .expect("runs are not empty")
+}
+
+/// The best split of `units` into digits (runs of consecutive units), and its total: the
+/// crops' scores less what the split and the digits' shapes cost.
+fn read_row(
+    strokes: &[Stroke],
+    units: &[Unit],
+    options: &SegmentOptions,
+    score: &mut impl FnMut(&[Vec<usize>]) -> Vec<f32>,
+) -> (f32, Vec<(usize, usize)>) {
+    let n = units.len();
     // Candidate digits: runs of up to MAX_RUN units whose ink is connected.
     let mut runs: Vec<(usize, usize)> = Vec::new();
     for start in 0..n {
@@ -176,78 +222,18 @@ pub fn segment_scored(
             runs.push((start, last + 1));
         }
     }
-    let members = |(start, end): (usize, usize)| -> Vec<usize> {
-        let mut all: Vec<usize> = units[start..end]
-            .iter()
-            .flat_map(|u| u.strokes.iter().copied())
-            .collect();
-        all.sort_unstable();
-        all
-    };
-    let span = |(start, end): (usize, usize)| {
-        units[start..end]
-            .iter()
-            .map(|u| u.bounds)
-            .reduce(Bounds::union)
-            .expect("runs are not empty")
-    };
-    // Only runs that could be split need a score: a unit alone between clear gaps is a digit.
-    let ambiguous: Vec<(usize, usize)> = runs
-        .iter()
-        .copied()
-        .filter(|&(start, end)| {
-            end - start > 1
-                || runs
-                    .iter()
-                    .any(|&(s, e)| e - s > 1 && s <= start && end <= e)
-        })
-        .collect();
-    let scores = score(&ambiguous.iter().map(|&r| members(r)).collect::<Vec<_>>());
-    let score_of = |run: (usize, usize)| {
-        ambiguous
-            .iter()
-            .position(|&r| r == run)
-            .map_or(0.0, |k| scores[k])
-    };
+    // Every run is scored, those that cannot be split too: totals of different rows (a
+    // stroke read as a correction or not) are compared.
+    let scores = score(&runs.iter().map(|&r| members(units, r)).collect::<Vec<_>>());
 
     // What splitting unit k from unit k−1 costs.
     let split_cost: Vec<f32> = (0..n)
         .map(|k| {
             if k == 0 {
-                return 0.0;
+                0.0
+            } else {
+                split_cost(strokes, &units[k - 1], &units[k], options)
             }
-            let (a, b) = (&units[k - 1], &units[k]);
-            // A straight stem's centre line has no width, its ink has the pen's.
-            let pen = options.touch_distance;
-            let extent = |u: &Unit| {
-                let (lo, hi) = (u.bounds.min_x, u.bounds.max_x);
-                let grow = ((pen - (hi - lo)) / 2.0).max(0.0);
-                (lo - grow, hi + grow)
-            };
-            let ((a_lo, a_hi), (b_lo, b_hi)) = (extent(a), extent(b));
-            let overlap = (a_hi.min(b_hi) - a_lo.max(b_lo)).max(0.0);
-            let narrower = (a_hi - a_lo).min(b_hi - b_lo);
-            let touches = b.strokes.iter().any(|&i| {
-                a.strokes.iter().any(|&j| {
-                    starts_on(&strokes[i], &strokes[j], options.touch_distance)
-                        || starts_on(&strokes[j], &strokes[i], options.touch_distance)
-                })
-            });
-            // Horizontal overlap is strong evidence only where the pieces do not also share
-            // their height (a bar, a flag, a base, loops stacked into an 8): neighbours in a
-            // slanted row overlap side by side.
-            let shared_height =
-                (a.bounds.max_y.min(b.bounds.max_y) - a.bounds.min_y.max(b.bounds.min_y)).max(0.0);
-            let stacked =
-                1.0 - shared_height / a.bounds.height().max(b.bounds.height()).max(f32::EPSILON);
-            let crosses = b.strokes.iter().any(|&i| {
-                a.strokes
-                    .iter()
-                    .any(|&j| inks_cross(&strokes[i], &strokes[j]))
-            });
-            options.overlap_weight * (overlap / narrower).min(1.0) * stacked
-                + if touches { options.touch_weight } else { 0.0 }
-                + if crosses { options.cross_weight } else { 0.0 }
         })
         .collect();
 
@@ -264,14 +250,14 @@ pub fn segment_scored(
     // best[e]: the best total over units 0..e, and where its last digit starts.
     let mut best: Vec<(f32, usize)> = vec![(f32::NEG_INFINITY, 0); n + 1];
     best[0].0 = 0.0;
-    for &(start, end) in &runs {
+    for (&(start, end), &run_score) in runs.iter().zip(&scores) {
         // `runs` is ordered by start, so best[start] is final here.
         let split = if start > 0 { split_cost[start] } else { 0.0 };
-        let bounds = span((start, end));
+        let bounds = span(units, (start, end));
         let wide =
             (bounds.width() / bounds.height().max(options.touch_distance) - MAX_ASPECT).max(0.0);
         let short = (SHORT - bounds.height() / row_height).max(0.0);
-        let total = best[start].0 + score_of((start, end))
+        let total = best[start].0 + run_score
             - options.wide_weight * wide
             - options.short_weight * short
             - split;
@@ -279,22 +265,55 @@ pub fn segment_scored(
             best[end] = (total, start);
         }
     }
-    let mut digits: Vec<(Vec<usize>, Bounds)> = Vec::new();
+    let mut digits = Vec::new();
     let mut end = n;
     while end > 0 {
         let start = best[end].1;
-        digits.push((members((start, end)), span((start, end))));
+        digits.push((start, end));
         end = start;
     }
-    // Left to right by centre: in a slanted row a digit's foot (a 1's base) may reach
-    // further left than its neighbour's.
-    digits.sort_by(|a, b| (a.1.min_x + a.1.max_x).total_cmp(&(b.1.min_x + b.1.max_x)));
-    digits.into_iter().map(|(members, _)| members).collect()
+    digits.reverse();
+    (best[n].0, digits)
+}
+
+/// What reading `a` and `b` as different digits costs: how far their inks overlap
+/// horizontally, one starting on the other, their centre lines crossing.
+fn split_cost(strokes: &[Stroke], a: &Unit, b: &Unit, options: &SegmentOptions) -> f32 {
+    // A straight stem's centre line has no width, its ink has the pen's.
+    let pen = options.touch_distance;
+    let extent = |u: &Unit| {
+        let (lo, hi) = (u.bounds.min_x, u.bounds.max_x);
+        let grow = ((pen - (hi - lo)) / 2.0).max(0.0);
+        (lo - grow, hi + grow)
+    };
+    let ((a_lo, a_hi), (b_lo, b_hi)) = (extent(a), extent(b));
+    let overlap = (a_hi.min(b_hi) - a_lo.max(b_lo)).max(0.0);
+    let narrower = (a_hi - a_lo).min(b_hi - b_lo);
+    let touches = b.strokes.iter().any(|&i| {
+        a.strokes.iter().any(|&j| {
+            starts_on(&strokes[i], &strokes[j], options.touch_distance)
+                || starts_on(&strokes[j], &strokes[i], options.touch_distance)
+        })
+    });
+    // Horizontal overlap is strong evidence only where the pieces do not also share their
+    // height (a bar, a flag, a base, loops stacked into an 8): neighbours in a slanted row
+    // overlap side by side.
+    let shared_height =
+        (a.bounds.max_y.min(b.bounds.max_y) - a.bounds.min_y.max(b.bounds.min_y)).max(0.0);
+    let stacked = 1.0 - shared_height / a.bounds.height().max(b.bounds.height()).max(f32::EPSILON);
+    let crosses = b.strokes.iter().any(|&i| {
+        a.strokes
+            .iter()
+            .any(|&j| inks_cross(&strokes[i], &strokes[j]))
+    });
+    options.overlap_weight * (overlap / narrower).min(1.0) * stacked
+        + if touches { options.touch_weight } else { 0.0 }
+        + if crosses { options.cross_weight } else { 0.0 }
 }
 
 /// One unit per stroke in writing order, except that a stroke added to an earlier digit
-/// (over, beside or on an earlier unit, and clear of the digit being written or, where the
-/// two digits touch, scored as completing the earlier one) joins that unit.
+/// (over, beside or on an earlier unit) joins that unit where the row so far reads better
+/// so: clearly better where the stroke is over or on the one before it and not going back.
 fn units_with_corrections(
     strokes: &[Stroke],
     kept: &[(usize, Bounds)],
@@ -303,6 +322,10 @@ fn units_with_corrections(
 ) -> Vec<Unit> {
     let mut units: Vec<Unit> = Vec::new();
     for &(index, bounds) in kept {
+        let alone = Unit {
+            strokes: vec![index],
+            bounds,
+        };
         // How far the stroke's extent and `b` overlap (negative: apart).
         let over = |b: &Bounds| b.max_x.min(bounds.max_x) - b.min_x.max(bounds.min_x);
         let touches = |u: &Unit| {
@@ -310,11 +333,6 @@ fn units_with_corrections(
                 .iter()
                 .any(|&j| starts_on(&strokes[index], &strokes[j], options.touch_distance))
         };
-        // Not a correction while it is over or on the digit being written (a 1's base drawn
-        // from left of its stem, the next digit in a tight row).
-        let on_last = units
-            .last()
-            .is_some_and(|u| over(&u.bounds) >= 0.0 || touches(u));
         // Over the digit, as a base under a 1 or a stem beside a 9's loop (a pen's width away
         // at most), and level with it, not above or below; or on its ink.
         let by = |u: &Unit| {
@@ -323,60 +341,50 @@ fn units_with_corrections(
             let over_it = over(b) >= 0.5 * bounds.width().min(b.width()) - options.join_gap;
             (over_it && level) || touches(u)
         };
-        let clear_of_last = match units.split_last() {
-            // An earlier digit clear of the one being written (in a tight row the previous
-            // digit's first stroke is not).
-            Some((last, earlier)) if !on_last => earlier
-                .iter()
-                .rposition(|u| horizontal_gap(&u.bounds, &last.bounds) > 0.0 && by(u)),
-            _ => None,
+        let candidates: Vec<usize> = (units.len().saturating_sub(CORRECTION_REACH + 1)
+            ..units.len().saturating_sub(1))
+            .filter(|&u| by(&units[u]))
+            .collect();
+        let Some(last) = units.last() else {
+            units.push(alone);
+            continue;
         };
-        let target = clear_of_last.or_else(|| match units.as_slice() {
-            // Where the digit before touches the one being written, the place cannot tell a
-            // stroke added to it from the next stroke of this one: the scorer can.
-            [.., before, last] if by(before) => {
-                let runs: Vec<Vec<usize>> = [&[before][..], &[last], &[before, last]]
-                    .iter()
-                    .flat_map(|units| {
-                        let mut all: Vec<usize> =
-                            units.iter().flat_map(|u| u.strokes.clone()).collect();
-                        let without = all.clone();
-                        all.push(index);
-                        all.sort_unstable();
-                        [without, all]
-                    })
-                    .chain([vec![index]])
-                    .collect();
-                let s = score(&runs);
-                let (before_alone, before_with, last_alone, last_with) = (s[0], s[1], s[2], s[3]);
-                let (both, all, alone) = (s[4], s[5], s[6]);
-                // Every way the three could be read as runs in writing order.
-                let otherwise = (before_alone + last_with.max(last_alone + alone))
-                    .max(both + alone)
-                    .max(all);
-                // The next digit goes right of this one: a stroke that goes back left of it
-                // is most likely a correction, one that does not must be clearly better read so.
-                let back = bounds.min_x + bounds.max_x < last.bounds.min_x + last.bounds.max_x;
-                let margin = if back {
-                    CORRECTION_MARGIN_BACK
+        // The next stroke goes on the digit being written or right of it: one over or on
+        // that stroke and not going back left of it must read clearly better as a correction.
+        let on_last = over(&last.bounds) >= 0.0 || touches(last);
+        let back = bounds.min_x + bounds.max_x < last.bounds.min_x + last.bounds.max_x;
+        let margin = if on_last && !back {
+            CORRECTION_MARGIN_FORWARD
+        } else {
+            CORRECTION_MARGIN_BACK
+        };
+        let mut as_written = units.clone();
+        as_written.push(alone);
+        let mut target = None;
+        if !candidates.is_empty() {
+            let mut best = read_row(strokes, &as_written, options, score).0 + margin;
+            for &u in &candidates {
+                let mut joined = units.clone();
+                joined[u].strokes.push(index);
+                joined[u].bounds = joined[u].bounds.union(bounds);
+                // Clear of the one before, the stroke is a digit apart from this unit if read
+                // as written, which the row's reading (of neighbours in writing order) does
+                // not count. Unless it and this unit are both clear of the one before, it
+                // must make this unit a likely digit.
+                let apart = if on_last {
+                    0.0
                 } else {
-                    CORRECTION_MARGIN_FORWARD
+                    split_cost(strokes, &units[u], &as_written[units.len()], options)
                 };
-                (before_with > CORRECTION_LIKELY && before_with + last_alone > otherwise + margin)
-                    .then_some(units.len() - 2)
+                let clear = !on_last && horizontal_gap(&units[u].bounds, &last.bounds) > 0.0;
+                let likely = clear || score(&[members(&joined, (u, u + 1))])[0] > CORRECTION_LIKELY;
+                let total = read_row(strokes, &joined, options, score).0 + apart;
+                if likely && total > best {
+                    (best, target) = (total, Some(joined));
+                }
             }
-            _ => None,
-        });
-        match target {
-            Some(u) => {
-                units[u].strokes.push(index);
-                units[u].bounds = units[u].bounds.union(bounds);
-            }
-            None => units.push(Unit {
-                strokes: vec![index],
-                bounds,
-            }),
         }
+        units = target.unwrap_or(as_written);
     }
     units
 }
@@ -546,6 +554,19 @@ mod tests {
             stroke(&[(143.0, 55.0), (147.0, 180.0)]),
         ];
         assert_eq!(segment(&strokes, &options()), vec![vec![0, 2], vec![1]]);
+    }
+
+    #[test]
+    fn a_stem_added_to_a_four_after_a_two_stroke_nine_joins_the_four() {
+        // A tight row: a 4's open angle, a 9 touching it (loop, then a stem slanting back
+        // under the 4), then the 4's stem, clear of the 9's stem but not of its loop's.
+        let strokes = vec![
+            stroke(&[(114.0, 25.0), (107.0, 109.0), (190.0, 109.0)]),
+            loop_at(215.0),
+            stroke(&[(235.0, 62.0), (185.0, 180.0)]),
+            stroke(&[(167.0, 28.0), (164.0, 165.0)]),
+        ];
+        assert_eq!(segment(&strokes, &options()), vec![vec![0, 3], vec![1, 2]]);
     }
 
     #[test]

@@ -42,6 +42,7 @@ impl DrawnCrops {
     }
 
     fn add_row(&mut self, row: &GeneratedRow) -> anyhow::Result<()> {
+        self.digits.extend(digit_crops(row)?);
         let strokes = row.pad_strokes();
         let groups = row.digit_strokes().map_err(anyhow::Error::msg)?;
         let render = |indices: &[usize]| {
@@ -54,8 +55,7 @@ impl DrawnCrops {
                 .reduce(Bounds::union)
                 .map_or(0.0, |b| b.height())
         };
-        for (k, (group, &digit)) in groups.iter().zip(&row.digits).enumerate() {
-            self.digits.push((render(group), digit));
+        for (k, group) in groups.iter().enumerate() {
             let digit_height = height(group);
             if group.len() > 1 {
                 for &stroke in group {
@@ -105,13 +105,29 @@ fn read_rows(path: &Path) -> anyhow::Result<Vec<GeneratedRow>> {
         .with_context(|| format!("{} is not rows-json.mjs's output", path.display()))
 }
 
+/// Each digit of `row` as the page renders it, with its class.
+fn digit_crops(row: &GeneratedRow) -> anyhow::Result<Vec<(Vec<f32>, u8)>> {
+    let strokes = row.pad_strokes();
+    let groups = row.digit_strokes().map_err(anyhow::Error::msg)?;
+    Ok(groups
+        .iter()
+        .zip(&row.digits)
+        .map(|(group, &digit)| {
+            let parts: Vec<_> = group.iter().map(|&i| &strokes[i]).collect();
+            (render_mnist_style(&parts), digit)
+        })
+        .collect())
+}
+
 /// Every digit of the rows in `path`, as MNIST-like training digits (intensities 0–255).
 pub fn digits(path: &Path) -> anyhow::Result<Digits> {
-    let (crops, _) = DrawnCrops::load(path, 0.0)?;
-    ensure!(!crops.digits.is_empty(), "{} has no digits", path.display());
+    let mut crops = Vec::new();
+    for (i, row) in read_rows(path)?.iter().enumerate() {
+        crops.extend(digit_crops(row).with_context(|| format!("{} row {i}", path.display()))?);
+    }
+    ensure!(!crops.is_empty(), "{} has no digits", path.display());
     Ok(Digits {
         images: crops
-            .digits
             .iter()
             .flat_map(|(image, _)| {
                 image
@@ -119,7 +135,7 @@ pub fn digits(path: &Path) -> anyhow::Result<Digits> {
                     .map(|v| (v.clamp(0.0, 1.0) * 255.0).round() as u8)
             })
             .collect(),
-        labels: crops.digits.iter().map(|(_, d)| *d).collect(),
+        labels: crops.iter().map(|(_, d)| *d).collect(),
     })
 }
 

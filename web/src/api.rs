@@ -1,7 +1,8 @@
 //! `window.digitseq`: a small JS API for end-to-end tests and benchmarks.
 //!
 //! State, refreshed after every reading: `ready`, `backend`, `lastInferenceMs`, `inferences`,
-//! `digits`, `target`, `probabilities` (per position, 10 numbers each), `answeredAt`
+//! `digits`, `target`, `probabilities` (per position, 10 numbers each), `groups` (the pad's
+//! stroke indices of each digit shown, left to right; empty for samples), `answeredAt`
 //! (`performance.now()` when the last reading's answer was put on the page),
 //! `wasmMemoryBytes` (the wasm linear memory's size) and `padHeightUnits` (stroke
 //! coordinates are in pad units; the pad is that many units tall).
@@ -132,6 +133,16 @@ pub fn publish(published: &Published) {
         );
     }
     set(&object, "probabilities", rows);
+    let groups = Array::new();
+    for group in &published.groups {
+        groups.push(
+            &group
+                .iter()
+                .map(|&i| JsValue::from(i as u32))
+                .collect::<Array>(),
+        );
+    }
+    set(&object, "groups", groups);
     set(&object, "answeredAt", now());
     set(&object, "wasmMemoryBytes", wasm_memory_bytes());
 }

@@ -84,6 +84,8 @@ pub struct Published {
     pub ready: bool,
     pub target: usize,
     pub stats: Stats,
+    /// The pad's strokes of each digit shown, left to right.
+    pub groups: Vec<Vec<usize>>,
 }
 
 /// A handle on the page; clones share it.
@@ -336,6 +338,7 @@ impl Page {
                 ready: app.model_ready,
                 target: app.target,
                 stats: app.stats.clone(),
+                groups: app.shown.digits.strokes.clone(),
             }
         };
         (self.on_publish)(&published);

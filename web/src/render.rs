@@ -19,6 +19,8 @@ pub struct Digits {
     pub images: Vec<Vec<f32>>,
     pub bounds: Vec<Bounds>,
     pub labels: Option<Vec<u8>>,
+    /// The pad's strokes of each digit, in writing order (none for samples).
+    pub strokes: Vec<Vec<usize>>,
 }
 
 /// What the page shows now: the digits read, and what the network said about them.

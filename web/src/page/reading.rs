@@ -93,11 +93,13 @@ impl App {
                 images: row.indices.iter().map(|&i| samples.image(i)).collect(),
                 bounds: self.pad.sample_bounds(row.indices.len()),
                 labels: Some(row.labels.clone()),
+                strokes: Vec::new(),
             },
             _ => {
                 let digits = digits_from_strokes(&self.pad.strokes, &geometry::segment_options());
                 Digits {
                     bounds: digits.iter().map(|d| d.bounds).collect(),
+                    strokes: digits.iter().map(|d| d.strokes.clone()).collect(),
                     images: digits.into_iter().map(|d| d.image).collect(),
                     labels: None,
                 }

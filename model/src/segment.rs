@@ -57,8 +57,8 @@ const MAX_RUN: usize = 4;
 const MAX_ASPECT: f32 = 1.2;
 /// Digits are rarely shorter than this share of the row's.
 const SHORT: f32 = 0.6;
-/// A stroke the scorer joins to the digit before the one being written must make it likely
-/// one digit (ln P).
+/// A stroke joined to an earlier digit must make it likely one digit (ln P), unless both are
+/// clear of the stroke before.
 const CORRECTION_LIKELY: f32 = -1.0;
 /// How much likelier (nats) joining an earlier digit must make the row than reading it in
 /// writing order: for a stroke going back left of the one before it or clear of it (most

@@ -453,7 +453,7 @@ export const DEFAULTS = {
   /** 'handwriting' (GLYPHS) or 'typeface' (TYPEFACE_GLYPHS): the digits' shapes. */
   glyphs: 'handwriting',
   /** Writing speed, for drawing rows in real time (`drawn.mjs --pace real`): each row's
-   * writer moves the pen at a speed in `penSpeed` (pad units per ms: about 7–28 cm/s on a
+   * writer moves the pen at a speed in `penSpeed` (pad units per ms: about 7–30 cm/s on a
    * laptop screen) and lifts it between strokes for a time in the range of the kind of
    * move (ms); one draw per row puts a writer between the fast and the slow end of every
    * range. */

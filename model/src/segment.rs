@@ -65,8 +65,6 @@ const CORRECTION_LIKELY: f32 = -1.0;
 /// likely a correction), and for one over or on it (most likely the next stroke).
 const CORRECTION_MARGIN_BACK: f32 = 0.0;
 const CORRECTION_MARGIN_FORWARD: f32 = 2.0;
-/// How many strokes back a correction may go (a digit or two in a tight row).
-const CORRECTION_REACH: usize = 8;
 
 impl SegmentOptions {
     /// Sensible values for a pad `height` pixels tall, where a digit fills most of it and the
@@ -368,8 +366,7 @@ fn units_with_corrections(
             let over_it = over(b) >= 0.5 * bounds.width().min(b.width()) - options.join_gap;
             (over_it && level) || touches(u)
         };
-        let candidates: Vec<usize> = (units.len().saturating_sub(CORRECTION_REACH + 1)
-            ..units.len().saturating_sub(1))
+        let candidates: Vec<usize> = (0..units.len().saturating_sub(1))
             .filter(|&u| by(&units[u]))
             .collect();
         let Some(last) = units.last() else {
@@ -387,9 +384,16 @@ fn units_with_corrections(
         };
         let mut as_written = units.clone();
         as_written.push(alone);
+        // A stroke clear of the one before, over or on an earlier unit also clear of it, is
+        // not a digit of its own (two digits do not share one place): it joins one.
+        let clear = |u: usize| !on_last && horizontal_gap(&units[u].bounds, &last.bounds) > 0.0;
         let mut target = None;
         if !candidates.is_empty() {
-            let mut best = read_row(strokes, &as_written, options, score).0 + margin;
+            let mut best = if candidates.iter().any(|&u| clear(u)) {
+                f32::NEG_INFINITY
+            } else {
+                read_row(strokes, &as_written, options, score).0 + margin
+            };
             for &u in &candidates {
                 let mut joined = units.clone();
                 joined[u].strokes.push(index);
@@ -403,8 +407,8 @@ fn units_with_corrections(
                 } else {
                     split_cost(strokes, &units[u], &as_written[units.len()], options)
                 };
-                let clear = !on_last && horizontal_gap(&units[u].bounds, &last.bounds) > 0.0;
-                let likely = clear || score(&[members(&joined, (u, u + 1))])[0] > CORRECTION_LIKELY;
+                let likely =
+                    clear(u) || score(&[members(&joined, (u, u + 1))])[0] > CORRECTION_LIKELY;
                 let total = read_row(strokes, &joined, options, score).0 + apart;
                 if likely && total > best {
                     (best, target) = (total, Some(joined));
@@ -605,6 +609,37 @@ mod tests {
             stroke(&[(167.0, 28.0), (164.0, 165.0)]),
         ];
         assert_eq!(segment(&strokes, &options()), vec![vec![0, 3], vec![1, 2]]);
+    }
+
+    #[test]
+    fn strokes_going_back_over_earlier_digits_join_them() {
+        // The soak test's scribble: zig-zags into twelve narrow columns in turn, three rounds;
+        // every stroke after the first round lies on its column's ink, clear of the last, and
+        // joins it (neighbouring columns' scribbles, within a join gap, may read as one).
+        let width = 19.0;
+        let strokes: Vec<Stroke> = (0..36)
+            .map(|s| {
+                let x = width * ((s % 12) as f32 + 0.2 + 0.6 * ((s * 7) % 10) as f32 / 10.0);
+                let points: Vec<(f32, f32)> = (0..=6)
+                    .map(|k| {
+                        let dx = if k % 2 == 1 { width * 0.25 } else { 0.0 };
+                        (x + dx, 40.0 + 120.0 * k as f32 / 6.0)
+                    })
+                    .collect();
+                stroke(&points)
+            })
+            .collect();
+        let found = segment(&strokes, &options());
+        for column in 0..12 {
+            let digit = found
+                .iter()
+                .find(|d| d.contains(&column))
+                .expect("every stroke");
+            assert!(
+                digit.contains(&(column + 12)) && digit.contains(&(column + 24)),
+                "column {column}: {found:?}"
+            );
+        }
     }
 
     #[test]
